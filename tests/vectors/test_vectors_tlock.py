@@ -85,3 +85,10 @@ def test_tlock_vector(path: Path) -> None:
     with pytest.raises(error) as info:
         decrypt(data, signature)
     assert headers["error"] in str(info.value)
+
+
+def test_an_unknown_header_key_fails(tmp_path: Path) -> None:
+    case = tmp_path / "tlock_x.txt"
+    case.write_bytes(b"expect: success\nconstruction: tlock\nnonce: 00\n\npayload")
+    with pytest.raises(AssertionError, match="unknown header key 'nonce'"):
+        read_vector(case)

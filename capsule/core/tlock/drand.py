@@ -60,7 +60,8 @@ class Chain(msgspec.Struct, frozen=True):
         if len(self.genesis_seed) != 32 or len(self.chain_hash) != 32:
             raise FormatError("chain genesis seed and chain hash must be 32 bytes each")
         if not 0 < self.period < 2**32 or not 0 <= self.genesis_time < 2**63:
-            raise FormatError(f"chain period {self.period} or genesis {self.genesis_time} is out of range")
+            raise FormatError(f"chain period {self.period} or genesis {self.genesis_time} "
+                              "is out of range")
         want = chain_hash(period=self.period, genesis_time=self.genesis_time,
                           public_key=self.public_key, genesis_seed=self.genesis_seed,
                           beacon_id=self.beacon_id)

@@ -92,7 +92,8 @@ def decrypt(backend: Backend, signature: bytes, ciphertext: bytes) -> bytes:
         DecryptionError: the Fujisaki–Okamoto check fails (wrong round, or changed bytes).
     """
     if len(ciphertext) != CIPHERTEXT_SIZE:
-        raise FormatError(f"tlock stanza body must be {CIPHERTEXT_SIZE} bytes, got {len(ciphertext)}")
+        raise FormatError(
+            f"tlock stanza body must be {CIPHERTEXT_SIZE} bytes, got {len(ciphertext)}")
     u = backend.g2_decode(ciphertext[:G2_SIZE], what="tlock ciphertext U")
     v = ciphertext[G2_SIZE : G2_SIZE + MESSAGE_SIZE]
     w = ciphertext[G2_SIZE + MESSAGE_SIZE :]

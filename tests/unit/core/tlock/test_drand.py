@@ -37,10 +37,10 @@ def chain_from_info(name: str) -> Chain:
 
 def walkthrough_chain() -> Chain:
     info = WALKTHROUGH["chain_info"]
-    return Chain(beacon_id=info["metadata"]["beaconID"], public_key=bytes.fromhex(info["public_key"]),
-                 period=info["period"], genesis_time=info["genesis_time"],
-                 genesis_seed=bytes.fromhex(info["groupHash"]), chain_hash=bytes.fromhex(info["hash"]),
-                 scheme=info["schemeID"])
+    return Chain(beacon_id=info["metadata"]["beaconID"],
+                 public_key=bytes.fromhex(info["public_key"]), period=info["period"],
+                 genesis_time=info["genesis_time"], genesis_seed=bytes.fromhex(info["groupHash"]),
+                 chain_hash=bytes.fromhex(info["hash"]), scheme=info["schemeID"])
 
 
 def test_pinned_quicknet_equals_the_published_chain_info() -> None:
@@ -105,7 +105,9 @@ def test_a_flipped_signature_bit_is_refused(fast: Backend, bit: int) -> None:
     (b"", "must be 48 bytes"),
     (bytes([0xC0]) + bytes(47), "point at infinity"),
 ])
-def test_a_signature_that_is_no_point_is_refused(fast: Backend, signature: bytes, message: str) -> None:
+def test_a_signature_that_is_no_point_is_refused(
+    fast: Backend, signature: bytes, message: str
+) -> None:
     with pytest.raises(SignatureError, match=message):
         verify_beacon(1000, signature, QUICKNET, fast)
 

@@ -96,7 +96,7 @@ def test_ibe_is_deterministic_given_sigma_and_equal_across_backends() -> None:
     assert ibe.decrypt(get_backend(), BEACONS[1000], outputs.pop()) == key
 
 
-def test_a_file_for_round_1000_does_not_open_with_a_signature_for_another_round(fast: Backend) -> None:
+def test_a_fresh_file_opens_only_with_its_own_rounds_beacon(fast: Backend) -> None:
     data = encrypt(b"secret", HELLO_ROUND, backend=fast)
     assert decrypt(data, SIG, backend=fast) == b"secret"
     with pytest.raises(SignatureError):
@@ -141,8 +141,12 @@ def test_a_changed_payload_is_refused(fast: Backend) -> None:
 
 
 def test_every_truncation_is_refused(fast: Backend) -> None:
-    for text in (HELLO_BINARY, HELLO_TEXT[:-1]):
-        for cut in range(len(text)):
+    # Cuts in the header fail to parse; cuts in the payload cost a verification and an IBE
+    # decryption each, so py_ecc alone (0.3 s each) tries every fifth.
+    step = 1 if fast.name == "arkworks" else 5
+    for text, payload_at in ((HELLO_BINARY, len(HELLO_BINARY) - 43),
+                             (HELLO_TEXT[:-1], HELLO_TEXT.index(b"\n", 300))):
+        for cut in [*range(payload_at), *range(payload_at, len(text), step)]:
             with pytest.raises((FormatError, DecryptionError)):
                 decrypt(text[:cut], SIG, backend=fast)
 
@@ -155,18 +159,25 @@ BODY = age.parse(HELLO_BINARY).stanzas[0].body
 HASH = QUICKNET.chain_hash.hex()
 
 
+def tlock_args(*args: str) -> bytes:
+    return tlock_file(age.Stanza("tlock", args, BODY))
+
+
+BAD_ARGS = "malformed tlock stanza arguments"
+
+
 @pytest.mark.parametrize(("data", "message"), [
     (tlock_file(age.Stanza("X25519", ("abc",), b"")), "expected one tlock stanza, found 0"),
-    (tlock_file(age.Stanza("tlock", ("1000", HASH), BODY), age.Stanza("tlock", ("1001", HASH), BODY)),
+    (tlock_file(age.Stanza("tlock", ("1000", HASH), BODY), age.Stanza("tlock", ("1", HASH), BODY)),
      "expected one tlock stanza, found 2"),
-    (tlock_file(age.Stanza("tlock", ("01000", HASH), BODY)), "malformed tlock stanza arguments"),
-    (tlock_file(age.Stanza("tlock", ("0", HASH), BODY)), "malformed tlock stanza arguments"),
-    (tlock_file(age.Stanza("tlock", ("-1", HASH), BODY)), "malformed tlock stanza arguments"),
-    (tlock_file(age.Stanza("tlock", (str(2**64), HASH), BODY)), "malformed tlock stanza arguments"),
-    (tlock_file(age.Stanza("tlock", ("1000", HASH.upper()), BODY)), "malformed tlock stanza arguments"),
-    (tlock_file(age.Stanza("tlock", ("1000", HASH[:-2]), BODY)), "malformed tlock stanza arguments"),
-    (tlock_file(age.Stanza("tlock", ("1000",), BODY)), "malformed tlock stanza arguments"),
-    (tlock_file(age.Stanza("tlock", ("1000", HASH, "x"), BODY)), "malformed tlock stanza arguments"),
+    (tlock_args("01000", HASH), BAD_ARGS),
+    (tlock_args("0", HASH), BAD_ARGS),
+    (tlock_args("-1", HASH), BAD_ARGS),
+    (tlock_args(str(2**64), HASH), BAD_ARGS),
+    (tlock_args("1000", HASH.upper()), BAD_ARGS),
+    (tlock_args("1000", HASH[:-2]), BAD_ARGS),
+    (tlock_args("1000"), BAD_ARGS),
+    (tlock_args("1000", HASH, "x"), BAD_ARGS),
     (b"garbage", "armor: invalid first line"),
 ])
 def test_malformed_tlock_stanzas_are_refused(data: bytes, message: str) -> None:
