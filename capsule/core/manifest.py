@@ -77,10 +77,11 @@ class ManifestItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
         canonical.unhex(self.commitment, what=f"{what}: commitment", length=32)
         canonical.unb64(self.wrapped_dek, what=f"{what}: wrapped_dek", length=WRAPPED_DEK_SIZE)
         if not 1 <= len(self.blobs) <= MAX_ATTACHMENTS + 1:
-            raise FormatError(f"{what}: has {len(self.blobs)} blobs, must be 1 to {MAX_ATTACHMENTS + 1}")
+            raise FormatError(f"{what}: {len(self.blobs)} blobs, not 1 to {MAX_ATTACHMENTS + 1}")
         for position, blob in enumerate(self.blobs):
-            if blob.name != (want := blob_name(self.index, position)):
-                raise FormatError(f"{what}: blob {position} is named {blob.name!r}, must be {want!r}")
+            want = blob_name(self.index, position)
+            if blob.name != want:
+                raise FormatError(f"{what}: blob {position} is named {blob.name!r}, not {want!r}")
 
     @property
     def commitment_bytes(self) -> bytes:
