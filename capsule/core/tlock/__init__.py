@@ -22,7 +22,8 @@ from typing import Final
 import msgspec
 
 from capsule.core.errors import FormatError
-from capsule.core.tlock import age, armor, ibe
+from capsule.core.tlock import age, ibe
+from capsule.core.tlock import armor as ascii_armor
 from capsule.core.tlock.backends import Backend, available_backends, get_backend
 from capsule.core.tlock.drand import (
     QUICKNET,
@@ -53,9 +54,10 @@ class TlockHeader(msgspec.Struct, frozen=True):
     chain_hash: bytes
 
 
-def encrypt(plaintext: bytes, round: int, chain: Chain = QUICKNET, *, armored: bool = True,
+def encrypt(plaintext: bytes, round: int, chain: Chain = QUICKNET, *, armor: bool = True,
             backend: Backend | None = None) -> bytes:
-    """A tlock file of `plaintext` that opens with `chain`'s beacon for `round`.
+    """A tlock file of `plaintext` that opens with `chain`'s beacon for `round`, ASCII-armored
+    unless `armor` is False (then binary age, as `tle` writes without `--armor`).
 
     Raises:
         ValidationError: `round` is not a drand round (1 to 2⁶⁴−1).
@@ -65,12 +67,12 @@ def encrypt(plaintext: bytes, round: int, chain: Chain = QUICKNET, *, armored: b
     body = ibe.encrypt(backend or get_backend(), chain.public_key, round, file_key)
     stanza = age.Stanza(STANZA_TYPE, (str(round), chain.chain_hash.hex()), body)
     data = age.seal([stanza], file_key, plaintext)
-    return armor.armor(data) if armored else data
+    return ascii_armor.armor(data) if armor else data
 
 
 def _open(data: bytes) -> tuple[age.AgeFile, age.Stanza, TlockHeader]:
     data = bytes(data)
-    binary = data if data.startswith(age.INTRO) else armor.dearmor(data)
+    binary = data if data.startswith(age.INTRO) else ascii_armor.dearmor(data)
     file = age.parse(binary)
     found = [s for s in file.stanzas if s.type == STANZA_TYPE]
     if len(found) != 1:

@@ -38,7 +38,11 @@ def h2(gt: bytes, length: int) -> bytes:
 def h3(sigma: bytes, message: bytes) -> int:
     """H3: (σ, m) → a nonzero-probability scalar below r, by kyber's rejection sampling:
     h = SHA-256("IBE-H3" ‖ σ ‖ m), then for i = 1, 2, …: SHA-256(i as uint16 LE ‖ h) with the
-    top bit cleared (r has 255 bits), read big-endian, the first value below r."""
+    top bit cleared (r has 255 bits), read big-endian, the first value below r.
+
+    Raises:
+        DecryptionError: no candidate in 65534 tries (probability about 2^-65534).
+    """
     seed = hashlib.sha256(_H3 + sigma + message).digest()
     for i in range(1, 65535):
         candidate = bytearray(hashlib.sha256(i.to_bytes(2, "little") + seed).digest())
@@ -46,7 +50,7 @@ def h3(sigma: bytes, message: bytes) -> int:
         value = int.from_bytes(candidate, "big")
         if value < R:
             return value
-    raise DecryptionError("ibe h3 found no scalar in 65534 tries")  # probability 2^-65534
+    raise DecryptionError("ibe h3 found no scalar in 65534 tries")
 
 
 def h4(sigma: bytes, length: int) -> bytes:

@@ -44,10 +44,14 @@ class PyEccBackend:
         return cls._instance
 
     def g1_decode(self, data: bytes, *, what: str) -> Any:
-        return _g1_decode(bytes(data), what)
+        data = bytes(data)
+        check_encoding(data, G1_SIZE, what=what)
+        return _checked(_g1_decode(data), what)
 
     def g2_decode(self, data: bytes, *, what: str) -> Any:
-        return _g2_decode(bytes(data), what)
+        data = bytes(data)
+        check_encoding(data, G2_SIZE, what=what)
+        return _checked(_g2_decode(data), what)
 
     def g1_encode(self, point: Any) -> bytes:
         return int(compress_G1(point)).to_bytes(G1_SIZE, "big")
@@ -78,29 +82,33 @@ class PyEccBackend:
         return bool(final_exponentiate(product) == FQ12.one())
 
 
+def _checked(point: Any, what: str) -> Any:
+    if isinstance(point, str):
+        raise FormatError(f"{what} {point}")
+    return point
+
+
 # Decoding checks the subgroup with a full scalar multiplication (tens of milliseconds): cache
-# it, since the same chain key is decoded for every file.
+# the outcome (a point, or why there is none), since the chain key is decoded for every file.
 @functools.lru_cache(maxsize=64)
-def _g1_decode(data: bytes, what: str) -> Any:
-    check_encoding(data, G1_SIZE, what=what)
+def _g1_decode(data: bytes) -> Any:
     try:
         point = decompress_G1(int.from_bytes(data, "big"))
     except ValueError:
-        raise FormatError(f"{what} is not a point on the G1 curve") from None
+        return "is not a point on the G1 curve"
     if not is_inf(multiply(point, curve_order)):
-        raise FormatError(f"{what} is not in the G1 subgroup")
+        return "is not in the G1 subgroup"
     return point
 
 
 @functools.lru_cache(maxsize=64)
-def _g2_decode(data: bytes, what: str) -> Any:
-    check_encoding(data, G2_SIZE, what=what)
+def _g2_decode(data: bytes) -> Any:
     try:
         point = decompress_G2((int.from_bytes(data[:48], "big"), int.from_bytes(data[48:], "big")))
     except ValueError:
-        raise FormatError(f"{what} is not a point on the G2 curve") from None
+        return "is not a point on the G2 curve"
     if not is_inf(multiply(point, curve_order)):
-        raise FormatError(f"{what} is not in the G2 subgroup")
+        return "is not in the G2 subgroup"
     return point
 
 

@@ -3,9 +3,11 @@ payload refused as filippo.io/age refuses it."""
 
 from __future__ import annotations
 
+from random import Random
+
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from capsule.core.errors import DecryptionError, FormatError, TamperError
 from capsule.core.tlock import age
@@ -50,6 +52,14 @@ def test_chunk_boundaries_round_trip(size: int) -> None:
     chunks = max(1, -(-size // CHUNK_SIZE))
     assert len(age.parse(data).payload) == 16 + size + chunks * TAG_SIZE
     assert age.open_payload(age.parse(data), KEY) == plaintext
+
+
+@settings(max_examples=25)
+@given(st.sampled_from([0, 1, CHUNK_SIZE, 2 * CHUNK_SIZE, 3 * CHUNK_SIZE]),
+       st.integers(-2, 2), st.randoms(use_true_random=False))
+def test_sizes_around_chunk_boundaries_round_trip(base: int, delta: int, rng: Random) -> None:
+    plaintext = rng.randbytes(max(0, base + delta))
+    assert age.open_payload(age.parse(age.seal([X25519], KEY, plaintext)), KEY) == plaintext
 
 
 def test_body_filling_whole_lines_ends_with_an_empty_line() -> None:

@@ -84,7 +84,7 @@ def test_round_trip_at_round_1000(backend: Backend) -> None:
 def test_cross_backend_round_trip(writer: str, reader: str) -> None:
     if reader not in available_backends() or writer not in available_backends():
         pytest.skip("needs both backends")
-    data = encrypt(b"x" * 100, 1000, armored=False, backend=get_backend(writer))
+    data = encrypt(b"x" * 100, 1000, armor=False, backend=get_backend(writer))
     assert decrypt(data, BEACONS[1000], backend=get_backend(reader)) == b"x" * 100
 
 
