@@ -272,8 +272,8 @@ def _read_secret(file: Path) -> bytes:
         ) from None
     except OSError as exc:
         raise KeyFileError(f"cannot read {file}: {exc.strerror}", path=str(file)) from None
-    with os.fdopen(fd, "rb") as handle:
-        st = os.fstat(handle.fileno())
+    try:
+        st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise KeyFileError(f"{file} is not a regular file", path=str(file))
         if os.name == "posix" and st.st_mode & 0o077:
@@ -283,7 +283,12 @@ def _read_secret(file: Path) -> bytes:
                 path=str(file),
                 mode=mode,
             )
-        return handle.read(_MAX_KEY_FILE + 1)
+        data = b""
+        while len(data) <= _MAX_KEY_FILE and (more := os.read(fd, _MAX_KEY_FILE + 1 - len(data))):
+            data += more
+        return data
+    finally:
+        os.close(fd)
 
 
 def _write_new(target: Path, data: bytes) -> None:
