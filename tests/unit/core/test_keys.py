@@ -254,6 +254,25 @@ def test_init_refuses_when_only_one_file_exists_and_creates_nothing(tmp_path: Pa
     assert (tmp_path / "master.key").read_bytes() == b"k" * 32
 
 
+def test_init_never_overwrites_even_a_key_that_appears_after_its_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A concurrent `keys init` (two workers starting at once) creates the files between our
+    # existence check and our write: the write itself must refuse, and undo its own half.
+    init_keys_dir(tmp_path)
+    before = {name: (tmp_path / name).read_bytes() for name in ("signing.pem", "master.key")}
+    monkeypatch.setattr(os.path, "lexists", lambda _path: False)
+    with pytest.raises(KeyFileError, match="signing.pem already exists; refusing to overwrite"):
+        init_keys_dir(tmp_path)
+    assert {name: (tmp_path / name).read_bytes() for name in before} == before
+    (tmp_path / "signing.pem").unlink()
+    with pytest.raises(KeyFileError, match="master.key already exists; refusing to overwrite"):
+        init_keys_dir(tmp_path)
+    assert not (tmp_path / "signing.pem").exists()  # the half it made is gone again
+    assert (tmp_path / "master.key").read_bytes() == before["master.key"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["master.key"]
+
+
 def test_init_under_a_loose_umask_still_writes_0600(tmp_path: Path) -> None:
     old = os.umask(0)
     try:
