@@ -221,7 +221,10 @@ def parse_event(data: bytes) -> Event:
     Raises:
         FormatError: not canonical JSON of an allowed event.
     """
-    return canonical.decode(bytes(data), Event, what="audit event")
+    try:
+        return canonical.decode(bytes(data), Event, what="audit event")
+    except UnicodeDecodeError:  # msgspec raises it for bad UTF-8 inside a string
+        raise FormatError("audit event is not valid UTF-8") from None
 
 
 def chain_hash(prev: bytes, event_bytes: bytes) -> bytes:

@@ -164,7 +164,10 @@ def parse_certificate(data: bytes) -> Certificate:
     Raises:
         FormatError: not canonical JSON, an unknown field or lock type, or a value out of range.
     """
-    return canonical.decode(bytes(data), Certificate, what="certificate")
+    try:
+        return canonical.decode(bytes(data), Certificate, what="certificate")
+    except UnicodeDecodeError:  # msgspec raises it for bad UTF-8 inside a string
+        raise FormatError("certificate is not valid UTF-8") from None
 
 
 def key_id(public_raw: bytes) -> str:

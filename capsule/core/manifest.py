@@ -187,7 +187,10 @@ def parse_manifest(data: bytes) -> Manifest:
     Raises:
         FormatError: not canonical JSON, an unknown field, or a rule of FORMAT §5 broken.
     """
-    return canonical.decode(bytes(data), Manifest, what="manifest")
+    try:
+        return canonical.decode(bytes(data), Manifest, what="manifest")
+    except UnicodeDecodeError:  # msgspec raises it for bad UTF-8 inside a string
+        raise FormatError("manifest is not valid UTF-8") from None
 
 
 def manifest_sha256(data: bytes) -> str:

@@ -363,3 +363,9 @@ def test_a_manifest_object_that_is_not_its_bytes_is_a_caller_error() -> None:
     manifest, other = make_manifest([Kind.GOAL]), make_manifest([Kind.APPEAL])
     with pytest.raises(FormatError, match="manifest object does not match the manifest bytes"):
         ct.check_against_manifest(make_cert(manifest), other, mf.encode_manifest(manifest))
+
+
+def test_bytes_that_are_not_utf8_are_malformed() -> None:
+    data = ct.encode_certificate(make_cert()).replace("Уақыт".encode(), b"\xd0")
+    with pytest.raises(FormatError, match="certificate is not valid UTF-8"):
+        ct.parse_certificate(data)

@@ -242,3 +242,9 @@ def test_rules_hold_at_construction_too() -> None:
 def test_a_kind_given_as_text_becomes_the_enum() -> None:
     item = msgspec.structs.replace(sample(1).items[0], kind="appeal")
     assert item.kind is Kind.APPEAL
+
+
+def test_bytes_that_are_not_utf8_are_malformed() -> None:
+    data = mf.encode_manifest(sample()).replace(b"capsule-manifest", b"capsule-\xffmanifest")
+    with pytest.raises(FormatError, match="manifest is not valid UTF-8"):
+        mf.parse_manifest(data)
