@@ -88,6 +88,17 @@ class _Chunked:
                 held += view[pos:]
         return out[0] if len(out) == 1 else b"".join(out)
 
+    def _stream(self, pieces: Iterable[bytes]) -> Iterator[bytes]:
+        # Feed big pieces a frame at a time: each yielded item stays about one chunk, so the
+        # memory in flight does not grow with the size of the pieces.
+        frame = self._frame
+        for piece in pieces:
+            with memoryview(piece) as raw, raw.cast("B") as view:
+                for start in range(0, len(view), frame):
+                    out = self.update(view[start : start + frame])  # type: ignore[attr-defined]
+                    if out:
+                        yield out
+
     def _finish(self) -> bytes:
         self._check_open()
         out = self._chunk(self._held, last=True)
@@ -131,10 +142,7 @@ class StreamEncryptor(_Chunked):
     def stream(self, pieces: Iterable[bytes]) -> Iterator[bytes]:
         """Encrypt `pieces` lazily; this encryptor's `size` and `sha256` are final once the
         iterator is exhausted."""
-        for piece in pieces:
-            out = self.update(piece)
-            if out:
-                yield out
+        yield from self._stream(pieces)
         yield self.finalize()
 
     def _chunk(self, data: bytes | bytearray | memoryview, last: bool) -> bytes:
@@ -191,10 +199,7 @@ class StreamDecryptor(_Chunked):
     def stream(self, pieces: Iterable[bytes]) -> Iterator[bytes]:
         """Decrypt `pieces` lazily. The stream is authentic only if the iterator is exhausted
         without an error; a consumer must run it to the end before trusting any of it."""
-        for piece in pieces:
-            out = self.update(piece)
-            if out:
-                yield out
+        yield from self._stream(pieces)
         yield self.finalize()
 
     def check(self, size: int, sha256: str) -> None:
