@@ -76,8 +76,8 @@ class DrandLockInfo(_Lock, tag="drand"):
 
     def __post_init__(self) -> None:
         canonical.unhex(self.chain_hash, what="drand chain_hash", length=32)
-        if type(self.round) is not int or self.round < 1:
-            raise FormatError(f"drand round {self.round!r} must be a positive integer")
+        if type(self.round) is not int or not 1 <= self.round < 2**64:  # drand rounds are uint64
+            raise FormatError(f"drand round {self.round!r} is not within 1..2^64-1")
 
 
 LockInfo = ServerLockInfo | CustodiansLockInfo | DrandLockInfo
