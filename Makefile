@@ -47,8 +47,8 @@ lint: install-test
 	$(BIN)/python -m pytest tests/unit/test_architecture.py -q
 
 catalogs: install
-	$(BIN)/pybabel extract -F babel.cfg -o capsule/locales/messages.pot --no-location --omit-header .
-	$(BIN)/pybabel update -i capsule/locales/messages.pot -d capsule/locales --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -o capsule/locales/messages.pot --no-location --omit-header --sort-output capsule templates
+	$(BIN)/pybabel update -i capsule/locales/messages.pot -d capsule/locales --no-fuzzy-matching --no-wrap --ignore-obsolete
 
 bench: install-test
 	$(BIN)/python -m benchmarks

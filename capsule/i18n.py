@@ -1,0 +1,126 @@
+"""Languages: Kazakh, Russian and English through gettext catalogs (Babel).
+
+Shared by the outer layers (web, CLI, services writing archives); `capsule.core` never
+translates: it receives translated text from its caller.
+
+The catalogs are the `.po` files under `capsule/locales/`; they are compiled in memory at
+start-up, so there is no build step and no `.mo` file to forget. The current language is a
+context variable set per request (each ASGI request runs in its own task), so templates and
+error messages in concurrent requests never mix languages.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from babel import Locale, negotiate_locale
+from babel.dates import format_datetime, format_timedelta
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+LANGUAGES: Final = ("kk", "ru", "en")
+DEFAULT_LANGUAGE: Final = "kk"
+LANGUAGE_NAMES: Final = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+LOCALES_DIR: Final = Path(__file__).resolve().parent / "locales"
+COOKIE: Final = "capsule_lang"
+
+_current: contextvars.ContextVar[str] = contextvars.ContextVar("capsule_language", default=DEFAULT_LANGUAGE)
+
+
+@cache
+def translations(language: str, domain: str = "messages") -> Translations:
+    """The compiled catalog of `language` (empty, i.e. source text, when there is none).
+
+    Domains keep separate catalogs for separate areas: `messages` for the web and CLI,
+    `archive` for the texts written into archives.
+    """
+    po_path = LOCALES_DIR / language / "LC_MESSAGES" / f"{domain}.po"
+    if not po_path.exists():
+        return Translations()
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+def current_language() -> str:
+    return _current.get()
+
+
+def set_language(language: str) -> contextvars.Token[str]:
+    return _current.set(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+
+
+def reset_language(token: contextvars.Token[str]) -> None:
+    _current.reset(token)
+
+
+@contextmanager
+def language(language: str) -> Iterator[None]:
+    """Use `language` inside the block (CLI output, archives' README, tests)."""
+    token = set_language(language)
+    try:
+        yield
+    finally:
+        reset_language(token)
+
+
+def gettext(message: str, **params: object) -> str:
+    text = translations(current_language()).gettext(message)
+    return text % params if params else text
+
+
+def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
+    text = translations(current_language()).ngettext(singular, plural, n)
+    return text % {"num": n, **params}
+
+
+_ = gettext
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention
+    """Mark a string for extraction without translating it yet (tables of messages)."""
+    return message
+
+
+def negotiate(accept_language: str | None, cookie: str | None = None, query: str | None = None) -> str:
+    """The language of a request: `?lang=`, then the remembered cookie, then Accept-Language."""
+    for explicit in (query, cookie):
+        if explicit in LANGUAGES:
+            return explicit
+    if accept_language:
+        preferred = []
+        for part in accept_language.split(","):
+            tag, _, quality = part.strip().partition(";q=")
+            try:
+                weight = float(quality) if quality else 1.0
+            except ValueError:
+                continue
+            if tag:
+                preferred.append((weight, tag.strip().replace("-", "_")))
+        ordered = [tag for _, tag in sorted(preferred, key=lambda item: -item[0])]
+        found = negotiate_locale(ordered, list(LANGUAGES), sep="_")
+        if found:
+            return found
+    return DEFAULT_LANGUAGE
+
+
+def format_when(when: datetime, tz: str, *, lang: str | None = None, form: str = "long") -> str:
+    """A date and time in `tz`, written as the language writes it ("5 наурыз 2036 ж., 12:00")."""
+    locale = Locale.parse(lang or current_language())
+    return format_datetime(when.astimezone(ZoneInfo(tz)), format=form, tzinfo=ZoneInfo(tz), locale=locale)
+
+
+def format_duration(seconds: float, *, lang: str | None = None) -> str:
+    return format_timedelta(seconds, threshold=1.1, locale=Locale.parse(lang or current_language()))
