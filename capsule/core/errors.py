@@ -101,6 +101,36 @@ class ShareError(ValidationError):
     code = "share.invalid"
 
 
+class ShareChecksumError(ShareError):
+    """A share whose SLIP-39 checksum or length is wrong: a mistyped, missing or extra word."""
+
+    code = "share.checksum"
+
+
+class ShareWordError(ShareChecksumError):
+    """A share with a word that is not in the SLIP-39 word list (`params["word"]`, from 1)."""
+
+    code = "share.word"
+
+
+class ShareForeignError(ShareError):
+    """A well-formed share of another capsule, or shares that do not belong together."""
+
+    code = "share.foreign"
+
+
+class ShareDuplicateError(ShareError):
+    """The same custodian's share entered twice."""
+
+    code = "share.duplicate"
+
+
+class ShareTooFewError(ShareError):
+    """Fewer distinct shares than the threshold (`params["needed"]`, `params["given"]`)."""
+
+    code = "share.too_few"
+
+
 class AuthError(CapsuleError):
     code = "auth.required"
 
