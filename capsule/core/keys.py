@@ -70,7 +70,9 @@ def open_blob(key: bytes, blob: bytes, aad: bytes, *, what: str = "blob") -> byt
     """
     _check_len(key, KEY_SIZE, "aead key")
     if len(blob) < NONCE_SIZE + TAG_SIZE:
-        raise FormatError(f"{what} is {len(blob)} bytes, shorter than nonce and tag ({NONCE_SIZE + TAG_SIZE})")
+        raise FormatError(
+            f"{what} is {len(blob)} bytes, shorter than nonce and tag ({NONCE_SIZE + TAG_SIZE})"
+        )
     view = memoryview(blob)
     try:
         return AESGCM(key).decrypt(view[:NONCE_SIZE], view[NONCE_SIZE:], aad)
@@ -161,7 +163,9 @@ def hpke_seal(public: bytes, info: bytes, plaintext: bytes) -> bytes:
     return SUITE.encrypt(plaintext, _hpke_public(public), info=info)
 
 
-def hpke_open(private: bytes, info: bytes, ciphertext: bytes, *, what: str = "hpke ciphertext") -> bytes:
+def hpke_open(
+    private: bytes, info: bytes, ciphertext: bytes, *, what: str = "hpke ciphertext"
+) -> bytes:
     """Inverse of `hpke_seal`.
 
     Raises:
@@ -170,24 +174,32 @@ def hpke_open(private: bytes, info: bytes, ciphertext: bytes, *, what: str = "hp
     """
     key = _hpke_private(private)
     if len(ciphertext) < HPKE_ENC_SIZE + TAG_SIZE:
-        raise FormatError(f"{what} is {len(ciphertext)} bytes, shorter than enc and tag ({HPKE_ENC_SIZE + TAG_SIZE})")
+        raise FormatError(
+            f"{what} is {len(ciphertext)} bytes, "
+            f"shorter than enc and tag ({HPKE_ENC_SIZE + TAG_SIZE})"
+        )
     try:
         return SUITE.decrypt(bytes(ciphertext), key, info=info)
     except InvalidTag:
-        raise DecryptionError(f"{what} does not open with this capsule key: wrong key or context, or changed bytes") from None
+        raise DecryptionError(
+            f"{what} does not open with this capsule key: wrong key or context, or changed bytes"
+        ) from None
 
 
 # --- The pre-seal wrap under the master key (FORMAT §2.3) ---------------------------------
 
 
-def wrap_prekey(master: bytes, capsule_id: UUID, private: bytes, *, _nonce: bytes | None = None) -> bytes:
+def wrap_prekey(
+    master: bytes, capsule_id: UUID, private: bytes, *, _nonce: bytes | None = None
+) -> bytes:
     """The capsule private key as kept before sealing: `nonce ‖ AES-256-GCM(master, …)`.
 
     Raises:
         FormatError: `master` is not 32 bytes or `private` not 96 bytes.
     """
     _check_len(private, PRIVATE_KEY_SIZE, "capsule private key")
-    return seal_blob(_check_len(master, KEY_SIZE, "master key"), private, _prekey_aad(capsule_id), _nonce=_nonce)
+    master = _check_len(master, KEY_SIZE, "master key")
+    return seal_blob(master, private, _prekey_aad(capsule_id), _nonce=_nonce)
 
 
 def unwrap_prekey(master: bytes, capsule_id: UUID, blob: bytes) -> bytes:
@@ -197,10 +209,10 @@ def unwrap_prekey(master: bytes, capsule_id: UUID, blob: bytes) -> bytes:
         FormatError: the blob is too short or does not hold a 96-byte key.
         DecryptionError: wrong master key, another capsule's blob, or changed bytes.
     """
-    private = open_blob(
-        _check_len(master, KEY_SIZE, "master key"), blob, _prekey_aad(capsule_id), what=f"prekey of capsule {capsule_id}"
-    )
-    return _check_len(private, PRIVATE_KEY_SIZE, f"prekey of capsule {capsule_id}")
+    master = _check_len(master, KEY_SIZE, "master key")
+    what = f"prekey of capsule {capsule_id}"
+    private = open_blob(master, blob, _prekey_aad(capsule_id), what=what)
+    return _check_len(private, PRIVATE_KEY_SIZE, what)
 
 
 def _prekey_aad(capsule_id: UUID) -> bytes:

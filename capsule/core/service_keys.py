@@ -73,8 +73,9 @@ class SigningKey:
         try:
             private = serialization.load_pem_private_key(data, password=None)
         except TypeError:
-            raise FormatError(f"{what} is encrypted; it must be an unencrypted PKCS#8 PEM key") from None
-        except Exception:  # ValueError, UnsupportedAlgorithm: the library's wording varies by version
+            message = f"{what} is encrypted; it must be an unencrypted PKCS#8 key"
+            raise FormatError(message) from None
+        except Exception:  # ValueError, UnsupportedAlgorithm; the library's wording varies
             raise FormatError(f"{what} is not a PEM private key") from None
         if not isinstance(private, ed25519.Ed25519PrivateKey):
             raise FormatError(f"{what} is a {type(private).__name__}, not an Ed25519 key")
@@ -83,7 +84,9 @@ class SigningKey:
     def to_pem(self) -> bytes:
         """Unencrypted PKCS#8 PEM (the file is protected by its mode, 0600)."""
         return self._private.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
         )
 
     def public_pem(self) -> bytes:
@@ -105,7 +108,9 @@ class SigningKey:
         return f"SigningKey(kid={self.kid})"
 
 
-def verify_signature(public_raw: bytes, data: bytes, signature: bytes, *, what: str = "signature") -> None:
+def verify_signature(
+    public_raw: bytes, data: bytes, signature: bytes, *, what: str = "signature"
+) -> None:
     """Check an Ed25519 signature; `what` names it in the error ("certificate.sig").
 
     Raises:
@@ -144,7 +149,8 @@ class ServiceKeys(msgspec.Struct, frozen=True):
         return keys
 
     def __repr__(self) -> str:
-        return f"ServiceKeys(signing={self.signing!r}, master=<redacted>, retired={len(self.retired)})"
+        retired = len(self.retired)
+        return f"ServiceKeys(signing={self.signing!r}, master=<redacted>, retired={retired})"
 
 
 def keys_exist(path: Path) -> bool:
@@ -169,10 +175,12 @@ def init_keys_dir(path: Path) -> None:
     try:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
-        raise KeyFileError(f"cannot create key directory {path}: {exc.strerror}", path=str(path)) from None
+        message = f"cannot create key directory {path}: {exc.strerror}"
+        raise KeyFileError(message, path=str(path)) from None
     created: list[Path] = []
     try:
-        for name, data in ((SIGNING_FILE, SigningKey.generate().to_pem()), (MASTER_FILE, os.urandom(MASTER_KEY_SIZE))):
+        signing, master = SigningKey.generate().to_pem(), os.urandom(MASTER_KEY_SIZE)
+        for name, data in ((SIGNING_FILE, signing), (MASTER_FILE, master)):
             _write_new(path / name, data)
             created.append(path / name)
     except BaseException:
@@ -211,11 +219,15 @@ def load_service_keys(path: Path, master_override: bytes | None = None) -> Servi
         raise KeyFileError(f"{exc}; restore it from your backup", path=str(signing_file)) from None
     if master_override is not None:
         if len(master_override) != MASTER_KEY_SIZE:
-            raise KeyFileError(f"CAPSULE_MASTER_KEY must decode to {MASTER_KEY_SIZE} bytes, got {len(master_override)}")
+            raise KeyFileError(
+                f"CAPSULE_MASTER_KEY must decode to {MASTER_KEY_SIZE} bytes, "
+                f"got {len(master_override)}"
+            )
         master = bytes(master_override)
     else:
         master = _load_master(master_file)
-    return ServiceKeys(signing=signing, master=master, retired=_load_retired(path / RETIRED_DIR, signing))
+    retired = _load_retired(path / RETIRED_DIR, signing)
+    return ServiceKeys(signing=signing, master=master, retired=retired)
 
 
 def _load_master(file: Path) -> bytes:
@@ -227,9 +239,15 @@ def _load_master(file: Path) -> bytes:
         )
     master = _read_secret(file)
     if len(master) != MASTER_KEY_SIZE:
-        hint = " (it looks like base64: the file holds the raw bytes; base64 belongs in CAPSULE_MASTER_KEY)" if len(master.strip()) == 44 else ""
+        hint = ""
+        if len(master.strip()) == 44:
+            hint = (
+                " (it looks like base64: the file holds raw bytes; "
+                "base64 goes in CAPSULE_MASTER_KEY)"
+            )
         raise KeyFileError(
-            f"{file} must hold exactly {MASTER_KEY_SIZE} raw bytes, got {len(master)}{hint}; restore it from your backup",
+            f"{file} must hold exactly {MASTER_KEY_SIZE} raw bytes, got {len(master)}{hint}; "
+            "restore it from your backup",
             path=str(file),
         )
     return master
@@ -263,7 +281,8 @@ def _read_secret(file: Path) -> bytes:
     try:
         fd = os.open(file, os.O_RDONLY)
     except FileNotFoundError:
-        raise KeyFileError(f"{file} is missing (a dangling link?); restore it from your backup", path=str(file)) from None
+        message = f"{file} is missing (a dangling link?); restore it from your backup"
+        raise KeyFileError(message, path=str(file)) from None
     except PermissionError:
         raise KeyFileError(
             f"cannot read {file}: permission denied; run capsule as the user that owns it, "
@@ -279,7 +298,8 @@ def _read_secret(file: Path) -> bytes:
         if os.name == "posix" and st.st_mode & 0o077:
             mode = f"{st.st_mode & 0o777:04o}"
             raise KeyFileError(
-                f"{file} has mode {mode}; keys must be readable by their owner only: chmod 600 {file}",
+                f"{file} has mode {mode}; keys must be readable by their owner only: "
+                f"chmod 600 {file}",
                 path=str(file),
                 mode=mode,
             )
@@ -321,7 +341,8 @@ def _write_exclusive(file: Path, data: bytes) -> None:
 
 
 def _already_exists(file: Path) -> KeyFileError:
-    return KeyFileError(f"{file} already exists; refusing to overwrite existing keys", path=str(file))
+    message = f"{file} already exists; refusing to overwrite existing keys"
+    return KeyFileError(message, path=str(file))
 
 
 def _fsync_dir(path: Path) -> None:

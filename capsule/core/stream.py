@@ -187,13 +187,19 @@ class StreamDecryptor(_Chunked):
         held = len(self._held)
         if held == 0:
             self._state = "failed"
-            raise FormatError(f"{self.what} is empty; even an empty attachment has one {TAG_SIZE}-byte chunk")
+            raise FormatError(
+                f"{self.what} is empty; even an empty attachment has one {TAG_SIZE}-byte chunk"
+            )
         if held < TAG_SIZE:
             self._state = "failed"
-            raise FormatError(f"{self.what} is truncated: chunk {self._index} has {held} bytes, less than a tag")
+            raise FormatError(
+                f"{self.what} is truncated: chunk {self._index} has {held} bytes, less than a tag"
+            )
         if held == TAG_SIZE and self._index > 0:
             self._state = "failed"
-            raise FormatError(f"{self.what}: chunk {self._index} is an empty final chunk after a non-empty one")
+            raise FormatError(
+                f"{self.what}: chunk {self._index} is an empty final chunk after a non-empty one"
+            )
         return self._finish()
 
     def stream(self, pieces: Iterable[bytes]) -> Iterator[bytes]:
