@@ -15,10 +15,14 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> None:
     wanted = set(sys.argv[1:] if argv is None else argv)
-    names = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if not m.name.startswith("_"))
+    found = pkgutil.iter_modules([str(Path(__file__).parent)])
+    names = sorted(m.name for m in found if not m.name.startswith("_"))
     unknown = wanted - set(names)
     if unknown:
-        raise SystemExit(f"benchmarks: no benchmark named {', '.join(sorted(unknown))} (have: {', '.join(names)})")
+        raise SystemExit(
+            f"benchmarks: no benchmark named {', '.join(sorted(unknown))} "
+            f"(have: {', '.join(names)})"
+        )
     for name in names:
         if wanted and name not in wanted:
             continue

@@ -54,7 +54,7 @@ def parse_vector(path: Path) -> Vector:
     headers: dict[str, str] = {}
     for line in head.decode("utf-8").split("\n"):
         key, colon, value = line.partition(": ")
-        assert colon and key and key not in headers, f"{path.name}: bad or repeated header line {line!r}"
+        assert colon and key and key not in headers, f"{path.name}: bad header line {line!r}"
         headers[key] = value
     assert headers.get("expect") in EXPECTS, f"{path.name}: expect must be one of {sorted(EXPECTS)}"
     encoding = headers.get("encoding", "hex")

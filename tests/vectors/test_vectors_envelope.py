@@ -15,7 +15,8 @@ Header keys, by construction (every vector also has `expect`, `construction`, `d
   prekey          master, capsule_id, private_key; error; payload = the prekey blob
 
 The vectors were made once by `python -m tests.vectors.test_vectors_envelope` (deterministic
-except the HPKE wrap, whose randomness the library does not expose); rerunning it rewrites them.
+except the HPKE wrap, whose randomness the library does not expose). Rerunning it writes only
+missing files; `--force` rewrites all (the HPKE wrap then changes).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from capsule.core import envelope, keys, stream
-from capsule.core.errors import CapsuleError, DecryptionError, FormatError, TamperError
+from capsule.core.errors import CapsuleError, FormatError, TamperError
 from tests.vectors.loader import HERE, Vector, format_vector, load_vectors
 
 ALLOWED = {
@@ -130,8 +131,11 @@ def test_envelope_vector(vector: Vector) -> None:
         _check(vector)
 
 
+REFERENCE_CHECKED = {"stream", "attachment-key", "document-blob"}
+
+
 @pytest.mark.parametrize("vector", [v for v in VECTORS if v.headers["construction"] in
-                                    {"stream", "attachment-key", "document-blob"}], ids=lambda v: v.name)
+                                    REFERENCE_CHECKED], ids=lambda v: v.name)
 def test_reference_reader_agrees(vector: Vector) -> None:
     h = vector.headers
     if h["construction"] == "attachment-key":
@@ -139,7 +143,8 @@ def test_reference_reader_agrees(vector: Vector) -> None:
     elif h["construction"] == "stream":
         if vector.expect == "success":
             plain = _Reference.stream_decrypt(vector.hex("key"), vector.payload)
-            assert (len(plain), hashlib.sha256(plain).hexdigest()) == (int(h["plaintext_size"]), h["plaintext_sha256"])
+            assert len(plain) == int(h["plaintext_size"])
+            assert hashlib.sha256(plain).hexdigest() == h["plaintext_sha256"]
         else:
             with pytest.raises(Exception):  # noqa: B017 - InvalidTag or ValueError, either refuses
                 _Reference.stream_decrypt(vector.hex("key"), vector.payload)
@@ -153,7 +158,9 @@ def test_reference_reader_agrees(vector: Vector) -> None:
                 _Reference.open_document(vector.hex("dek"), *ids, vector.payload)
 
 
-# --- The generator (run once; its output is committed) ------------------------------------
+# --- The generator (run by hand; its output is committed) ---------------------------------
+
+Cases = dict[str, tuple[dict[str, str], bytes]]
 
 
 def _fixed(label: str, size: int = 32) -> bytes:
@@ -167,119 +174,129 @@ def _pattern(n: int) -> bytes:
     return bytes(i % 251 for i in range(n))
 
 
-def _stream(key: bytes, chunks: list[tuple[bytes, bool]]) -> bytes:
-    # Any framing, including wrong ones, for negative cases.
-    aead = AESGCM(key)
-    return b"".join(aead.encrypt(stream.chunk_nonce(j, last), data, None) for j, (data, last) in enumerate(chunks))
+def _case(out: Cases, name: str, construction: str, expect: str, description: str,
+          payload: bytes, **headers: str) -> None:
+    head = {"expect": expect, "construction": construction, "description": description}
+    out[name] = (head | headers, payload)
 
 
-def _generate() -> dict[str, tuple[dict[str, str], bytes]]:  # pragma: no cover - run by hand
-    from datetime import UTC, datetime
-
-    out: dict[str, tuple[dict[str, str], bytes]] = {}
+def _stream_cases(out: Cases) -> None:  # pragma: no cover - run by hand
     key = _fixed("stream key")
-
-    def stream_case(name: str, expect: str, description: str, blob: bytes, plain: bytes | None, error: str = "") -> None:
-        h = {"expect": expect, "construction": "stream", "description": description, "key": key.hex()}
-        if plain is not None:
-            h |= {"plaintext_size": str(len(plain)), "plaintext_sha256": hashlib.sha256(plain).hexdigest()}
-        if error:
-            h["error"] = error
-        out[name] = (h, blob)
+    aead = AESGCM(key)
 
     def enc(plain: bytes) -> bytes:
         e = stream.StreamEncryptor(key)
         return e.update(plain) + e.finalize()
 
-    two = enc(_pattern(65537))
-    one_full = enc(_pattern(65536))
-    stream_case("stream_empty", "success", "empty plaintext: one empty last chunk (16 bytes)", enc(b""), b"")
-    stream_case("stream_one_chunk", "success", "the 11 bytes 'hello world': one last chunk", enc(b"hello world"), b"hello world")
-    stream_case("stream_exact_chunk", "success", "65536 bytes i mod 251: one full chunk, flagged last", one_full, _pattern(65536))
-    stream_case("stream_two_chunks", "success", "65537 bytes i mod 251: a full chunk, then a 1-byte last chunk", two, _pattern(65537))
-    stream_case("stream_truncated_last_chunk", "tampered", "stream_two_chunks without its last chunk",
-                two[:65552], None, r"chunk 0 \(the last\) does not authenticate")
-    stream_case("stream_reordered_chunks", "tampered", "stream_two_chunks with its two chunks swapped",
-                two[65552:] + two[:65552], None, "chunk 0 does not authenticate")
-    stream_case("stream_extended", "tampered", "stream_exact_chunk followed by a valid-looking chunk 1 (last)",
-                one_full + AESGCM(key).encrypt(stream.chunk_nonce(1, True), b"x", None),
-                None, "chunk 0 does not authenticate")
-    stream_case("stream_trailing_empty_chunk", "malformed",
-                "65536 bytes framed as a full non-last chunk and an empty last chunk (FORMAT forbids it)",
-                _stream(key, [(_pattern(65536), False), (b"", True)]), None, "empty final chunk after a non-empty one")
-    stream_case("stream_truncated_inside_tag", "malformed", "stream_empty without its last byte",
-                enc(b"")[:-1], None, "truncated: chunk 0 has 15 bytes")
+    def ok(name: str, description: str, plain: bytes) -> None:
+        _case(out, name, "stream", "success", description, enc(plain), key=key.hex(),
+              plaintext_size=str(len(plain)), plaintext_sha256=hashlib.sha256(plain).hexdigest())
+
+    def bad(name: str, expect: str, description: str, blob: bytes, error: str) -> None:
+        _case(out, name, "stream", expect, description, blob, key=key.hex(), error=error)
+
+    two, one_full = enc(_pattern(65537)), enc(_pattern(65536))
     flipped = bytearray(enc(b"hello world"))
     flipped[3] ^= 0x10
-    stream_case("stream_flipped_bit", "tampered", "stream_one_chunk with bit 4 of byte 3 flipped",
-                bytes(flipped), None, r"chunk 0 \(the last\) does not authenticate")
+    last = r"\(the last\) does not authenticate"
+    ok("stream_empty", "empty plaintext: one empty last chunk (16 bytes)", b"")
+    ok("stream_one_chunk", "the 11 bytes 'hello world': one last chunk", b"hello world")
+    ok("stream_exact_chunk", "65536 bytes i mod 251: one full chunk, flagged last", _pattern(65536))
+    ok("stream_two_chunks", "65537 bytes i mod 251: a full chunk, then a 1-byte last chunk",
+       _pattern(65537))
+    bad("stream_truncated_last_chunk", "tampered", "stream_two_chunks without its last chunk",
+        two[:65552], f"chunk 0 {last}")
+    bad("stream_reordered_chunks", "tampered", "stream_two_chunks with its two chunks swapped",
+        two[65552:] + two[:65552], "chunk 0 does not authenticate")
+    bad("stream_extended", "tampered", "stream_exact_chunk, then a well-formed chunk 1 (last)",
+        one_full + aead.encrypt(stream.chunk_nonce(1, True), b"x", None),
+        "chunk 0 does not authenticate")
+    bad("stream_trailing_empty_chunk", "malformed",
+        "65536 bytes framed as a full non-last chunk and an empty last chunk (FORMAT forbids it)",
+        aead.encrypt(stream.chunk_nonce(0, False), _pattern(65536), None)
+        + aead.encrypt(stream.chunk_nonce(1, True), b"", None),
+        "empty final chunk after a non-empty one")
+    bad("stream_truncated_inside_tag", "malformed", "stream_empty without its last byte",
+        enc(b"")[:-1], "truncated: chunk 0 has 15 bytes")
+    bad("stream_flipped_bit", "tampered", "stream_one_chunk with bit 4 of byte 3 flipped",
+        bytes(flipped), f"chunk 0 {last}")
+
+
+def _envelope_cases(out: Cases) -> None:  # pragma: no cover - run by hand
+    import unicodedata
+    from datetime import UTC, datetime
 
     dek = _fixed("dek")
     for index, name in ((258, "attachment_key_derivation"), (0, "attachment_key_index_0")):
-        out[name] = ({"expect": "success", "construction": "attachment-key",
-                      "description": f"HKDF-SHA256(DEK, 'capsule/v1 attachment' || u32({index})), empty salt",
-                      "dek": dek.hex(), "index": str(index)}, envelope.attachment_key(dek, index))
+        _case(out, name, "attachment-key", "success",
+              f"HKDF-SHA256(DEK, 'capsule/v1 attachment' || u32({index})), empty salt",
+              envelope.attachment_key(dek, index), dek=dek.hex(), index=str(index))
 
     capsule_id = UUID("6f1c5a4e-2b7d-4c1e-9a3f-5d8e7b6c4a21")
-    contribution_id = UUID("0b9d3e52-7a41-4f6c-8e2d-1c5b9a7f3e60")
+    item_id = UUID("0b9d3e52-7a41-4f6c-8e2d-1c5b9a7f3e60")
     other_id = UUID("0b9d3e52-7a41-4f6c-8e2d-1c5b9a7f3e61")
-    meta = envelope.AttachmentMeta(name="сурет.jpg", media_type="image/jpeg",
-                                   sha256=hashlib.sha256(_pattern(65537)).hexdigest(), size=65537)
-    document = envelope.build_document(
-        capsule_id=capsule_id, contribution_id=contribution_id, kind="appeal",
-        title="Болашақ еріктілерге үндеу", body="Құрметті достар!\nБіз 2026 жылы…",
-        author="Айгүл Серікқызы", role="төраға", organization="Almaty Volunteers",
-        language="kk", submitted_at=datetime(2026, 3, 5, 10, 0, tzinfo=UTC), attachments=[meta],
-        _salt=_fixed("salt"))
-    commitment = envelope.commitment_of(document)
-    out["document_commitment"] = ({"expect": "success", "construction": "document",
-                                   "description": "a Kazakh appeal with one attachment; commitment = SHA-256(payload)",
-                                   "commitment": commitment.hex()}, document)
-    spaced = document.replace(b'","', b'", "', 1)
-    out["document_not_canonical"] = ({"expect": "malformed", "construction": "document",
-                                      "description": "document_commitment with one space after a comma",
-                                      "error": "not in canonical form"}, spaced)
-    import unicodedata
+    ids = {"capsule_id": str(capsule_id), "contribution_id": str(item_id)}
     author = "Айгүл Серікқызы"  # й decomposes in NFD
+    meta = envelope.describe_attachment(
+        "сурет.jpg", "image/jpeg", hashlib.sha256(_pattern(65537)).hexdigest(), 65537)
+    document = envelope.build_document(
+        capsule_id=capsule_id, contribution_id=item_id, kind="appeal",
+        title="Болашақ еріктілерге үндеу", body="Құрметті достар!\nБіз 2026 жылы…",
+        author=author, role="төраға", organization="Almaty Volunteers", language="kk",
+        submitted_at=datetime(2026, 3, 5, 10, 0, tzinfo=UTC), attachments=[meta],
+        _salt=_fixed("salt"))
+    commitment = envelope.commitment_of(document).hex()
+    _case(out, "document_commitment", "document", "success",
+          "a Kazakh appeal with one attachment; commitment = SHA-256(payload)",
+          document, commitment=commitment)
+    _case(out, "document_not_canonical", "document", "malformed",
+          "document_commitment with one space after a comma",
+          document.replace(b'","', b'", "', 1), error="not in canonical form")
     nfd = document.replace(author.encode(), unicodedata.normalize("NFD", author).encode())
     assert nfd != document
-    out["document_not_nfc"] = ({"expect": "malformed", "construction": "document",
-                                "description": "document_commitment with its author in NFD (й as и + combining breve)",
-                                "error": "author is not in Unicode NFC"}, nfd)
-    blob = envelope.seal_document(dek, capsule_id, contribution_id, document, _nonce=_fixed("nonce", 12))
-    ids = {"capsule_id": str(capsule_id), "contribution_id": str(contribution_id)}
-    out["document_blob"] = ({"expect": "success", "construction": "document-blob",
-                             "description": "document_commitment sealed under the DEK; nonce fixed for the vector",
-                             "dek": dek.hex(), **ids, "commitment": commitment.hex()}, blob)
-    out["document_blob_wrong_contribution"] = (
-        {"expect": "tampered", "construction": "document-blob",
-         "description": "document_blob opened as if it belonged to another contribution (AAD binding)",
-         "dek": dek.hex(), "capsule_id": str(capsule_id), "contribution_id": str(other_id),
-         "commitment": commitment.hex(), "error": "does not decrypt"}, blob)
+    _case(out, "document_not_nfc", "document", "malformed",
+          "document_commitment with its author in NFD (й as и + combining breve)",
+          nfd, error="author is not in Unicode NFC")
+    blob = envelope.seal_document(dek, capsule_id, item_id, document, _nonce=_fixed("nonce", 12))
+    _case(out, "document_blob", "document-blob", "success",
+          "document_commitment sealed under the DEK; nonce fixed for the vector",
+          blob, dek=dek.hex(), **ids, commitment=commitment)
+    _case(out, "document_blob_wrong_contribution", "document-blob", "tampered",
+          "document_blob opened as if it belonged to another contribution (AAD binding)",
+          blob, dek=dek.hex(), **(ids | {"contribution_id": str(other_id)}),
+          commitment=commitment, error="does not decrypt")
 
     private = _fixed("mlkem seed", 64) + _fixed("x25519 key")
     public = keys.public_key_of(private)
-    out["capsule_key_public"] = ({"expect": "success", "construction": "capsule-key",
-                                  "description": "public key (1184 + 32 bytes) of a fixed 64-byte ML-KEM seed || X25519 key",
-                                  "private_key": private.hex()}, public)
-    wrapped = envelope.wrap_dek(public, capsule_id, contribution_id, dek)
-    out["dek_wrap"] = ({"expect": "success", "construction": "dek-wrap",
-                        "description": "the DEK sealed by HPKE to capsule_key_public (enc 1120 || ct 48)",
-                        "private_key": private.hex(), **ids, "dek": dek.hex()}, wrapped)
-    out["dek_wrap_wrong_capsule"] = (
-        {"expect": "tampered", "construction": "dek-wrap",
-         "description": "dek_wrap opened with another capsule id in the HPKE info",
-         "private_key": private.hex(), "capsule_id": str(other_id), "contribution_id": str(contribution_id),
-         "error": "does not open with this capsule key"}, wrapped)
+    _case(out, "capsule_key_public", "capsule-key", "success",
+          "public key (1184 + 32 bytes) of a fixed 64-byte ML-KEM seed || X25519 key",
+          public, private_key=private.hex())
+    wrapped = envelope.wrap_dek(public, capsule_id, item_id, dek)
+    _case(out, "dek_wrap", "dek-wrap", "success",
+          "the DEK sealed by HPKE to capsule_key_public (enc 1120 || ct 48)",
+          wrapped, private_key=private.hex(), **ids, dek=dek.hex())
+    _case(out, "dek_wrap_wrong_capsule", "dek-wrap", "tampered",
+          "dek_wrap opened with another capsule id in the HPKE info",
+          wrapped, private_key=private.hex(), **(ids | {"capsule_id": str(other_id)}),
+          error="does not open with this capsule key")
     master = _fixed("master key")
-    out["prekey_wrap"] = ({"expect": "success", "construction": "prekey",
-                           "description": "capsule_key_public's private key under the master key; nonce fixed",
-                           "master": master.hex(), "capsule_id": str(capsule_id), "private_key": private.hex()},
-                          keys.wrap_prekey(master, capsule_id, private, _nonce=_fixed("prekey nonce", 12)))
-    return out
+    prekey = keys.wrap_prekey(master, capsule_id, private, _nonce=_fixed("prekey nonce", 12))
+    _case(out, "prekey_wrap", "prekey", "success",
+          "capsule_key_public's private key under the master key; nonce fixed",
+          prekey, master=master.hex(), capsule_id=str(capsule_id), private_key=private.hex())
 
 
 if __name__ == "__main__":  # pragma: no cover
-    for name, (headers, payload) in _generate().items():
-        (HERE / f"{name}.txt").write_text(format_vector(headers, payload))
-        print(f"wrote {name}.txt ({len(payload)} bytes)")
+    import sys
+
+    # Published vectors never change: existing files are kept unless --force.
+    force = "--force" in sys.argv[1:]
+    cases: Cases = {}
+    _stream_cases(cases)
+    _envelope_cases(cases)
+    for name, (headers, payload) in cases.items():
+        path = HERE / f"{name}.txt"
+        if path.exists() and not force:
+            continue
+        path.write_text(format_vector(headers, payload))
+        print(f"wrote {path.name} ({len(payload)} bytes)")

@@ -57,6 +57,10 @@ def fields_of(data: bytes) -> dict[str, object]:
     return msgspec.json.decode(data)  # type: ignore[no-any-return]
 
 
+def without(fields: dict[str, object], key: str) -> dict[str, object]:
+    return {k: v for k, v in fields.items() if k != key}
+
+
 def reencode(fields: dict[str, object]) -> bytes:
     return msgspec.json.encode(fields, order="sorted")
 
@@ -104,15 +108,19 @@ def test_submitted_at_is_utc_at_second_precision() -> None:
         document(submitted_at=datetime(2026, 3, 5, 10, 0))
 
 
+file_names = st.text(min_size=1).filter(lambda s: s not in (".", "..") and not set(s) & set("/\\"))
+
+
 @given(
     st.sampled_from(list(Kind)),
     st.sampled_from(["kk", "ru", "en"]),
     st.text(), st.text(), st.text(), st.text(), st.text(),
-    st.lists(st.tuples(st.text(min_size=1).filter(lambda s: s not in (".", "..") and not any(c in "/\\" for c in s)),
-                       st.integers(0, 2**53)), max_size=3),
+    st.lists(st.tuples(file_names, st.integers(0, 2**53)), max_size=3),
 )
-def test_any_document_round_trips_and_commits(kind: Kind, language: str, title: str, body: str, author: str,
-                                              role: str, org: str, atts: list[tuple[str, int]]) -> None:
+def test_any_document_round_trips_and_commits(
+    kind: Kind, language: str, title: str, body: str, author: str, role: str, org: str,
+    atts: list[tuple[str, int]],
+) -> None:
     metas = []
     for name, size in atts:
         try:
@@ -125,7 +133,8 @@ def test_any_document_round_trips_and_commits(kind: Kind, language: str, title: 
     assert encode_document(doc) == data
     assert doc.kind == kind.value and doc.attachments == tuple(metas)
     assert commitment_of(data) == hashlib.sha256(data).digest()
-    assert all(unicodedata.is_normalized("NFC", getattr(doc, f)) for f in ("title", "body", "author", "role"))
+    texts = (doc.title, doc.body, doc.author, doc.role, doc.organization)
+    assert all(unicodedata.is_normalized("NFC", text) for text in texts)
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -167,7 +176,7 @@ def test_document_checks_every_field_at_construction() -> None:
     ({"size": True}, "size True is not a non-negative integer"),
 ])
 def test_attachment_meta_is_checked(change: dict[str, object], message: str) -> None:
-    fields: dict[str, object] = {"name": "photo.jpg", "media_type": "image/jpeg", "sha256": SHA, "size": 0}
+    fields: dict[str, object] = {"name": "a.jpg", "media_type": "a/b", "sha256": SHA, "size": 0}
     with pytest.raises(FormatError, match=message):
         AttachmentMeta(**(fields | change))  # type: ignore[arg-type]
 
@@ -188,13 +197,13 @@ def test_error_messages_never_quote_contribution_text() -> None:
     (lambda d: d.replace(b'","', b'", "', 1), "not in canonical form"),
     (lambda d: d + b"\n", "not in canonical form"),
     (lambda d: reencode(fields_of(d) | {"extra": 1}), "unknown field `extra`"),
-    (lambda d: reencode({k: v for k, v in fields_of(d).items() if k != "salt"}), "missing required field `salt`"),
-    (lambda d: reencode({k: v for k, v in fields_of(d).items() if k != "format"}), "not in canonical form"),
+    (lambda d: reencode(without(fields_of(d), "salt")), "missing required field `salt`"),
+    (lambda d: reencode(without(fields_of(d), "format")), "not in canonical form"),
     (lambda d: reencode(fields_of(d) | {"id": str(ITEM).upper()}), "not in canonical form"),
-    (lambda d: reencode(fields_of(d) | {"id": str(ITEM).replace("-", "")}), "not in canonical form"),
+    (lambda d: reencode(fields_of(d) | {"id": ITEM.hex}), "not in canonical form"),
     (lambda d: reencode(fields_of(d) | {"kind": "wish"}), "kind 'wish' is not one of"),
-    (lambda d: reencode(fields_of(d) | {"attachments": [{"name": "a", "media_type": "a/b", "sha256": SHA, "size": 1.0}]}),
-     "Expected `int`"),
+    (lambda d: reencode(fields_of(d) | {"attachments": [
+        {"name": "a", "media_type": "a/b", "sha256": SHA, "size": 1.0}]}), "Expected `int`"),
     (lambda d: d[:-1], "not valid JSON"),
     (lambda d: b"[]", "Expected `object`"),
 ])
@@ -206,7 +215,8 @@ def test_parse_document_is_strict(mangle, message: str) -> None:  # type: ignore
 def test_check_commitment() -> None:
     data = document()
     check_commitment(data, commitment_of(data))
-    with pytest.raises(TamperError, match=f"item 3: sha256 {commitment_of(data).hex()} does not match commitment 00"):
+    got = commitment_of(data).hex()
+    with pytest.raises(TamperError, match=f"item 3: sha256 {got} does not match commitment 00"):
         check_commitment(data, bytes(32), what="item 3")
 
 
@@ -223,9 +233,10 @@ def test_dek_wrap_round_trip() -> None:
 
 def test_a_dek_wrap_is_bound_to_capsule_contribution_and_key() -> None:
     wrapped = wrap_dek(PAIR.public, CAPSULE, ITEM, DEK)
-    for capsule_id, item_id, private in [(uuid4(), ITEM, PAIR.private), (CAPSULE, uuid4(), PAIR.private),
-                                          (ITEM, CAPSULE, PAIR.private), (CAPSULE, ITEM, generate_capsule_key().private)]:
-        with pytest.raises(DecryptionError, match=f"wrapped dek of contribution {item_id} does not open"):
+    cases = [(uuid4(), ITEM, PAIR.private), (CAPSULE, uuid4(), PAIR.private),
+             (ITEM, CAPSULE, PAIR.private), (CAPSULE, ITEM, generate_capsule_key().private)]
+    for capsule_id, item_id, private in cases:
+        with pytest.raises(DecryptionError, match=f"wrapped dek of contribution {item_id} does"):
             unwrap_dek(private, capsule_id, item_id, wrapped)
 
 
@@ -239,7 +250,7 @@ def test_every_single_bit_flip_of_a_wrapped_dek_is_refused() -> None:
 
 def test_wrapped_dek_sizes_are_checked() -> None:
     wrapped = wrap_dek(PAIR.public, CAPSULE, ITEM, DEK)
-    with pytest.raises(FormatError, match="wrapped dek of contribution .* must be 1168 bytes, got 1167"):
+    with pytest.raises(FormatError, match="wrapped dek of .* must be 1168 bytes, got 1167"):
         unwrap_dek(PAIR.private, CAPSULE, ITEM, wrapped[:-1])
     with pytest.raises(FormatError, match="data key must be 32 bytes, got 16"):
         wrap_dek(PAIR.public, CAPSULE, ITEM, bytes(16))
@@ -260,13 +271,15 @@ def test_document_blob_round_trip(data: bytes) -> None:
 def test_every_single_bit_flip_of_a_document_blob_is_refused() -> None:
     blob = seal_document(DEK, CAPSULE, ITEM, document())
     for flipped in flips(blob):
-        with pytest.raises(DecryptionError, match=f"document of contribution {ITEM} does not decrypt"):
+        with pytest.raises(DecryptionError, match=f"document of contribution {ITEM} does not"):
             open_document(DEK, CAPSULE, ITEM, flipped)
 
 
 def test_a_document_blob_is_bound_to_its_ids_and_dek() -> None:
     blob = seal_document(DEK, CAPSULE, ITEM, b"{}")
-    for dek, capsule_id, item_id in [(DEK, uuid4(), ITEM), (DEK, CAPSULE, uuid4()), (DEK, ITEM, CAPSULE), (new_dek(), CAPSULE, ITEM)]:
+    cases = [(DEK, uuid4(), ITEM), (DEK, CAPSULE, uuid4()), (DEK, ITEM, CAPSULE),
+             (new_dek(), CAPSULE, ITEM)]
+    for dek, capsule_id, item_id in cases:
         with pytest.raises(DecryptionError, match="does not decrypt"):
             open_document(dek, capsule_id, item_id, blob)
     with pytest.raises(FormatError, match="shorter than nonce and tag"):
@@ -296,7 +309,7 @@ def test_an_attachment_does_not_decrypt_under_another_index() -> None:
     enc = StreamEncryptor(attachment_key(DEK, 0))
     blob = enc.update(b"photo") + enc.finalize()
     dec = StreamDecryptor(attachment_key(DEK, 1), what="attachment 1")
-    with pytest.raises(DecryptionError, match=r"attachment 1: chunk 0 \(the last\) does not authenticate"):
+    with pytest.raises(DecryptionError, match=r"attachment 1: chunk 0 \(the last\) does not"):
         dec.update(blob) + dec.finalize()
 
 
@@ -309,14 +322,15 @@ def test_dek_first_then_attachments_then_the_document() -> None:
     blobs, metas = [], []
     for i, (name, media, content) in enumerate(uploads):
         enc = StreamEncryptor(attachment_key(dek, i))
-        blobs.append(b"".join([enc.update(content[:1000]), enc.update(content[1000:]), enc.finalize()]))
+        blobs.append(enc.update(content[:1000]) + enc.update(content[1000:]) + enc.finalize())
         metas.append(describe_attachment(name, media, enc.sha256, enc.size))
     data = document(attachments=metas)
     sealed = encrypt_document(PAIR.public, CAPSULE, ITEM, data, dek=dek)
     assert sealed.commitment == commitment_of(data) and sealed.dek == dek
     assert dek.hex() not in repr(sealed)
 
-    opened = decrypt_document(PAIR.private, CAPSULE, ITEM, sealed.wrapped_dek, sealed.blob, commitment=sealed.commitment)
+    opened = decrypt_document(PAIR.private, CAPSULE, ITEM, sealed.wrapped_dek, sealed.blob,
+                              commitment=sealed.commitment)
     assert opened.data == data and opened.dek == dek
     for i, meta in enumerate(opened.document.attachments):
         dec = StreamDecryptor(attachment_key(opened.dek, i), what=f"attachment {i}")
@@ -332,8 +346,10 @@ def test_encrypt_document_makes_a_dek_when_none_is_given() -> None:
 
 def test_decrypt_document_refuses_a_wrong_commitment() -> None:
     sealed = encrypt_document(PAIR.public, CAPSULE, ITEM, document())
-    with pytest.raises(TamperError, match=f"document of contribution {ITEM}: sha256 .* does not match commitment"):
-        decrypt_document(PAIR.private, CAPSULE, ITEM, sealed.wrapped_dek, sealed.blob, commitment=bytes(32))
+    with pytest.raises(TamperError, match=f"document of contribution {ITEM}: sha256 .* does not "
+                                          "match commitment"):
+        decrypt_document(PAIR.private, CAPSULE, ITEM, sealed.wrapped_dek, sealed.blob,
+                         commitment=bytes(32))
 
 
 def test_decrypt_document_refuses_a_document_naming_other_ids() -> None:
@@ -347,7 +363,8 @@ def test_decrypt_document_refuses_a_document_naming_other_ids() -> None:
 def test_decrypt_document_refuses_bytes_that_are_not_a_document() -> None:
     sealed = encrypt_document(PAIR.public, CAPSULE, ITEM, b'{"a":1}')
     with pytest.raises(FormatError, match="contribution document"):
-        decrypt_document(PAIR.private, CAPSULE, ITEM, sealed.wrapped_dek, sealed.blob, commitment=sealed.commitment)
+        decrypt_document(PAIR.private, CAPSULE, ITEM, sealed.wrapped_dek, sealed.blob,
+                         commitment=sealed.commitment)
 
 
 def test_document_fields_match_format_3_1() -> None:

@@ -44,7 +44,8 @@ PAIR = generate_capsule_key()
 RFC8032_SECRET = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
 RFC8032_PUBLIC = bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
 RFC8032_SIGNATURE = bytes.fromhex(
-    "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
+    "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555"
+    "fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
 )
 
 
@@ -166,7 +167,8 @@ def test_prekey_sizes_are_checked() -> None:
     with pytest.raises(FormatError, match="capsule private key must be 96 bytes, got 32"):
         wrap_prekey(MASTER, CAPSULE, bytes(32))
     with pytest.raises(FormatError, match="prekey of capsule .* must be 96 bytes, got 32"):
-        unwrap_prekey(MASTER, CAPSULE, seal_blob(MASTER, bytes(32), b"capsule/v1 prekey" + CAPSULE.bytes))
+        short = seal_blob(MASTER, bytes(32), b"capsule/v1 prekey" + CAPSULE.bytes)
+        unwrap_prekey(MASTER, CAPSULE, short)
 
 
 # --- signing key (FORMAT §2.1) -------------------------------------------------------------
@@ -177,12 +179,14 @@ def test_signing_matches_rfc8032_test_1() -> None:
     assert key.public_raw == RFC8032_PUBLIC
     assert key.sign(b"") == RFC8032_SIGNATURE
     verify_signature(RFC8032_PUBLIC, b"", RFC8032_SIGNATURE)
-    assert key.kid == kid_of(RFC8032_PUBLIC) == hashlib.sha256(RFC8032_PUBLIC).hexdigest()[:16] == "21fe31dfa154a261"
+    assert key.kid == kid_of(RFC8032_PUBLIC) == "21fe31dfa154a261"
+    assert key.kid == hashlib.sha256(RFC8032_PUBLIC).hexdigest()[:16]
 
 
 def test_bad_signatures_are_refused() -> None:
     for flipped in flips(RFC8032_SIGNATURE):
-        with pytest.raises(SignatureError, match="certificate.sig does not verify with signing key 21fe31dfa154a261"):
+        with pytest.raises(SignatureError, match="certificate.sig does not verify with signing "
+                                                 "key 21fe31dfa154a261"):
             verify_signature(RFC8032_PUBLIC, b"", flipped, what="certificate.sig")
     with pytest.raises(SignatureError, match="does not verify"):
         verify_signature(RFC8032_PUBLIC, b"x", RFC8032_SIGNATURE)
@@ -198,7 +202,8 @@ def test_signing_key_pem_round_trip() -> None:
     assert again == key and again.kid == key.kid
     assert key.to_pem().startswith(b"-----BEGIN PRIVATE KEY-----")
     loaded = serialization.load_pem_public_key(key.public_pem())
-    assert isinstance(loaded, ed25519.Ed25519PublicKey) and loaded.public_bytes_raw() == key.public_raw
+    assert isinstance(loaded, ed25519.Ed25519PublicKey)
+    assert loaded.public_bytes_raw() == key.public_raw
 
 
 def test_signing_key_from_pem_refuses_other_keys() -> None:
@@ -240,7 +245,8 @@ def test_init_creates_both_files_owner_only(tmp_path: Path) -> None:
 def test_init_twice_refuses_and_leaves_the_keys_alone(tmp_path: Path) -> None:
     init_keys_dir(tmp_path)
     before = {name: (tmp_path / name).read_bytes() for name in ("signing.pem", "master.key")}
-    with pytest.raises(KeyFileError, match="signing.pem already exists; refusing to overwrite existing keys"):
+    with pytest.raises(KeyFileError, match="signing.pem already exists; refusing to overwrite "
+                                           "existing keys"):
         init_keys_dir(tmp_path)
     assert {name: (tmp_path / name).read_bytes() for name in before} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["master.key", "signing.pem"]
@@ -283,8 +289,8 @@ def test_init_under_a_loose_umask_still_writes_0600(tmp_path: Path) -> None:
 
 
 def test_missing_keys_say_to_run_keys_init(tmp_path: Path) -> None:
-    with pytest.raises(KeyFileError, match=r"signing.pem is missing; run `capsule keys init` to create keys, "
-                                            r"or restore .* from your backup"):
+    with pytest.raises(KeyFileError, match=r"signing.pem is missing; run `capsule keys init` to "
+                                           r"create keys, or restore .* from your backup"):
         load_service_keys(tmp_path / "keys")
 
 
@@ -298,17 +304,20 @@ def test_a_missing_signing_key_next_to_a_master_key_says_restore(tmp_path: Path)
 def test_a_missing_master_key_says_restore_or_set_the_variable(tmp_path: Path) -> None:
     init_keys_dir(tmp_path)
     (tmp_path / "master.key").unlink()
-    with pytest.raises(KeyFileError, match="master.key is missing; restore it from your backup or set CAPSULE_MASTER_KEY"):
+    with pytest.raises(KeyFileError, match="master.key is missing; restore it from your backup "
+                                           "or set CAPSULE_MASTER_KEY"):
         load_service_keys(tmp_path)
 
 
 @pytest.mark.parametrize("name", ["signing.pem", "master.key"])
 @pytest.mark.parametrize("loose", [0o644, 0o640, 0o604, 0o660])
-def test_group_or_world_readable_keys_are_refused_with_the_chmod(tmp_path: Path, name: str, loose: int) -> None:
+def test_group_or_world_readable_keys_are_refused_with_the_chmod(
+    tmp_path: Path, name: str, loose: int
+) -> None:
     init_keys_dir(tmp_path)
     (tmp_path / name).chmod(loose)
-    with pytest.raises(KeyFileError, match=rf"{name} has mode 0{loose:o}; keys must be readable by their owner "
-                                           rf"only: chmod 600 .*{name}") as info:
+    with pytest.raises(KeyFileError, match=rf"{name} has mode 0{loose:o}; keys must be readable "
+                                           rf"by their owner only: chmod 600 .*{name}") as info:
         load_service_keys(tmp_path)
     assert info.value.code == "keys.invalid"
 
@@ -332,7 +341,8 @@ def test_unreadable_keys_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyP
             return real_open(path, flags, *args)
 
         monkeypatch.setattr(os, "open", denied)
-    with pytest.raises(KeyFileError, match="cannot read .*master.key: permission denied; run capsule as the user that owns it"):
+    with pytest.raises(KeyFileError, match="cannot read .*master.key: permission denied; "
+                                           "run capsule as the user that owns it"):
         load_service_keys(tmp_path)
 
 
@@ -350,13 +360,15 @@ def test_a_symlinked_key_is_followed(tmp_path: Path) -> None:
     (tmp_path / "keys").mkdir()
     for name in ("signing.pem", "master.key"):
         (tmp_path / "keys" / name).symlink_to(tmp_path / "real" / name)
-    assert load_service_keys(tmp_path / "keys").master == (tmp_path / "real" / "master.key").read_bytes()
+    real = (tmp_path / "real" / "master.key").read_bytes()
+    assert load_service_keys(tmp_path / "keys").master == real
 
 
 def test_a_malformed_signing_key_is_refused(tmp_path: Path) -> None:
     init_keys_dir(tmp_path)
     (tmp_path / "signing.pem").write_bytes(b"not a key")
-    with pytest.raises(KeyFileError, match="signing.pem is not a PEM private key; restore it from your backup"):
+    with pytest.raises(KeyFileError, match="signing.pem is not a PEM private key; "
+                                           "restore it from your backup"):
         load_service_keys(tmp_path)
 
 
@@ -366,7 +378,9 @@ def test_a_malformed_signing_key_is_refused(tmp_path: Path) -> None:
     (b"x" * 33, "got 33;"),
     (b"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n", "got 45 \\(it looks like base64"),
 ])
-def test_a_master_key_of_the_wrong_length_is_refused(tmp_path: Path, content: bytes, hint: str) -> None:
+def test_a_master_key_of_the_wrong_length_is_refused(
+    tmp_path: Path, content: bytes, hint: str
+) -> None:
     init_keys_dir(tmp_path)
     (tmp_path / "master.key").write_bytes(content)
     with pytest.raises(KeyFileError, match=f"master.key must hold exactly 32 raw bytes, {hint}"):
@@ -408,7 +422,8 @@ def test_a_malformed_retired_key_is_refused(tmp_path: Path) -> None:
     init_keys_dir(tmp_path)
     (tmp_path / "retired").mkdir()
     (tmp_path / "retired" / "old.pub").write_bytes(b"\x00" * 32)
-    with pytest.raises(KeyFileError, match="old.pub is not an Ed25519 public key in PEM form; write it with `openssl pkey"):
+    with pytest.raises(KeyFileError, match="old.pub is not an Ed25519 public key in PEM form; "
+                                           "write it with `openssl pkey"):
         load_service_keys(tmp_path)
 
 
