@@ -14,21 +14,20 @@ from typing import Final, Literal, Protocol
 from uuid import UUID
 
 import msgspec
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from capsule.core import canonical
 from capsule.core.audit import AuditRef
 from capsule.core.errors import FormatError, SignatureError, TamperError
+from capsule.core.keys import PUBLIC_KEY_SIZE
 from capsule.core.lifecycle import Kind
 from capsule.core.manifest import (
     DRAND_LOCK_FILE, AnyKeySeal, Manifest, encode_manifest, kind_counts, manifest_sha256,
     merkle_tree,
 )
+from capsule.core.service_keys import kid_of, verify_signature
 
 FORMAT: Final = "capsule-seal/1"
 SUITE: Final = "MLKEM768-X25519/HKDF-SHA256/AES-256-GCM"
-PUBLIC_KEY_SIZE: Final = 1216  # ML-KEM-768 encapsulation key ‖ X25519 public key (FORMAT §2.2)
 SIGNATURE_SIZE: Final = 64
 MAX_SHARES: Final = 16
 _SLUG: Final = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # it names the archive's top folder
@@ -147,8 +146,9 @@ def _check_locks(locks: list[LockInfo]) -> None:
 def _check_counts(items: int, kinds: dict[str, int]) -> None:
     if type(items) is not int or items < 0:
         raise FormatError(f"items must be a count, got {items!r}")
-    if sorted(kinds) != sorted(Kind):
-        raise FormatError(f"kinds must count exactly {sorted(Kind)}, got {sorted(kinds)}")
+    want = sorted(kind.value for kind in Kind)
+    if sorted(kinds) != want:
+        raise FormatError(f"kinds must count exactly {want}, got {sorted(kinds)}")
     if any(type(n) is not int or n < 0 for n in kinds.values()) or sum(kinds.values()) != items:
         raise FormatError(f"kinds {kinds} do not add up to {items} items")
 
@@ -168,11 +168,6 @@ def parse_certificate(data: bytes) -> Certificate:
         return canonical.decode(bytes(data), Certificate, what="certificate")
     except UnicodeDecodeError:  # msgspec raises it for bad UTF-8 inside a string
         raise FormatError("certificate is not valid UTF-8") from None
-
-
-def key_id(public_raw: bytes) -> str:
-    """The kid of a raw Ed25519 public key: the first 16 hex digits of its SHA-256."""
-    return hashlib.sha256(public_raw).hexdigest()[:16]
 
 
 def sign_certificate(signer: Signer, cert: Certificate) -> tuple[bytes, bytes]:
@@ -195,18 +190,12 @@ def verify_certificate(cert_bytes: bytes, signature: bytes, public_raw: bytes) -
     """Check the signature over the exact bytes, then parse them and check the signer's kid.
 
     Raises:
-        FormatError: the key or signature has the wrong size, or the signed bytes do not parse.
-        SignatureError: the signature does not verify, or the certificate names another key.
+        FormatError: the public key is not 32 bytes, or the signed bytes do not parse.
+        SignatureError: the signature is not 64 bytes or does not verify, or the certificate
+            names another key.
     """
-    if len(public_raw) != 32:
-        raise FormatError(f"Ed25519 public key must be 32 bytes, got {len(public_raw)}")
-    if len(signature) != SIGNATURE_SIZE:
-        raise FormatError(f"signature must be {SIGNATURE_SIZE} bytes, got {len(signature)}")
-    kid = key_id(public_raw)
-    try:
-        Ed25519PublicKey.from_public_bytes(public_raw).verify(signature, bytes(cert_bytes))
-    except InvalidSignature:
-        raise SignatureError(f"certificate signature does not verify with key {kid}") from None
+    kid = kid_of(public_raw)
+    verify_signature(public_raw, bytes(cert_bytes), signature, what="certificate.sig")
     cert = parse_certificate(cert_bytes)
     if cert.signer != kid:
         raise SignatureError(f"certificate names signer {cert.signer}, but key {kid} signed it")

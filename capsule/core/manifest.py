@@ -19,11 +19,11 @@ import msgspec
 
 from capsule.core import canonical, merkle
 from capsule.core.clock import check_aware
+from capsule.core.envelope import WRAPPED_DEK_SIZE
 from capsule.core.errors import FormatError
 from capsule.core.lifecycle import Kind
 
 FORMAT: Final = "capsule-manifest/1"
-WRAPPED_DEK_SIZE: Final = 1120 + 48  # HPKE enc ‖ AES-256-GCM(DEK) (FORMAT §3.3)
 SEALED_KEY_SIZE: Final = 12 + 96 + 16  # nonce ‖ private key ‖ tag (FORMAT §7)
 # Blob names carry the index in 6 digits and the attachment number in 2 (FORMAT §9).
 MAX_ITEMS: Final = 1_000_000

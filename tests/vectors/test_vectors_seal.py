@@ -39,6 +39,7 @@ from capsule.core import audit, merkle
 from capsule.core import certificate as ct
 from capsule.core import manifest as mf
 from capsule.core.errors import CapsuleError, FormatError, TamperError
+from capsule.core.service_keys import kid_of
 from tests.vectors.loader import HERE, Vector, format_vector, load_vectors
 
 ALLOWED = {
@@ -83,7 +84,7 @@ def _check(vector: Vector) -> None:
         assert mf.kind_counts(manifest) == json.loads(h["kinds"])
     elif c == "certificate":
         cert = ct.verify_certificate(payload, vector.hex("signature"), vector.hex("public_key"))
-        assert ct.key_id(vector.hex("public_key")) == h["kid"] == cert.signer
+        assert kid_of(vector.hex("public_key")) == h["kid"] == cert.signer
         assert ct.fingerprint(payload) == h["fingerprint"]
         if "manifest" in h:
             manifest_bytes = BY_NAME[h["manifest"]].payload
@@ -369,7 +370,7 @@ def _generate() -> dict[str, str]:
     # §6: the certificate binding both, signed with a fixed Ed25519 key.
     key = Ed25519PrivateKey.from_private_bytes(_fixed("signing key"))
     public = key.public_key().public_bytes_raw()
-    kid = ct.key_id(public)
+    kid = kid_of(public)
     opening = datetime(2036, 3, 5, 12, 0, tzinfo=timezone(timedelta(hours=5)))
     locks = [ct.ServerLockInfo(), ct.CustodiansLockInfo(threshold=3, shares=5, identifier=12345),
              ct.DrandLockInfo(chain_hash=drand.QUICKNET.chain_hash.hex(), round=drand.round_at(opening))]
@@ -397,7 +398,7 @@ def _generate() -> dict[str, str]:
     certificate("certificate_flipped_bit", "tampered",
                 f"certificate_signed with bit 0 of byte {position} flipped (items 2 becomes 3); "
                 "signature and fingerprint of the original", bytes(flipped),
-                f"certificate signature does not verify with key {kid}", signed=good)
+                f"certificate.sig does not verify with signing key {kid}", signed=good)
     other = json.loads(good) | {"signer": "0123456789abcdef"}
     certificate("certificate_wrong_signer", "tampered",
                 "a good signature over a certificate naming another key id", canonical.encode(other),
