@@ -293,7 +293,8 @@ def test_a_consistency_proof_against_a_changed_old_leaf_fails(
     # With a power-of-two old size the old root is the first node, so the new root differs.
     with pytest.raises(TamperError, match="leads to (old|new) root"):
         proof = merkle.consistency_proof(leaves, m)
-        merkle.verify_consistency(m, n, proof, merkle.tree_hash(changed[:m]), merkle.tree_hash(leaves))
+        old_root = merkle.tree_hash(changed[:m])
+        merkle.verify_consistency(m, n, proof, old_root, merkle.tree_hash(leaves))
 
 
 # -- malformed input -------------------------------------------------------------------------
