@@ -97,7 +97,11 @@ def _one_of(*allowed: str) -> Callable[[Any], bool]:
 
 
 def _names(*allowed: str) -> Callable[[Any], bool]:
-    return lambda v: isinstance(v, list) and len(set(v)) == len(v) and all(x in allowed for x in v)
+    def check(v: Any) -> bool:
+        names = v if isinstance(v, list) and all(isinstance(x, str) for x in v) else None
+        return names is not None and len(set(names)) == len(names) and set(names) <= set(allowed)
+
+    return check
 
 
 _LOCK_TYPES: Final = ("server", "custodians", "drand")
@@ -199,10 +203,10 @@ class Event(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=Tru
     def __post_init__(self) -> None:
         if type(self.seq) is not int or self.seq < 1:
             raise FormatError(f"audit seq must count from 1, got {self.seq!r}")
-        offset = self.at.utcoffset()
+        offset = self.at.utcoffset() if isinstance(self.at, datetime) else None
         if offset is None or offset.total_seconds() or self.at.microsecond:
-            raise FormatError(f"audit event {self.seq}: {self.at.isoformat()} is not UTC seconds")
-        if self.actor not in Actor.__members__.values():
+            raise FormatError(f"audit event {self.seq}: time {self.at!s} is not UTC seconds")
+        if self.actor not in list(Actor):
             raise FormatError(f"audit event {self.seq}: unknown actor {self.actor!r}")
         check_event_data(self.type, self.data)
         # Callers may pass plain strings; keep the enums, so equality with parsed events holds.

@@ -210,6 +210,8 @@ def test_content_and_personal_keys_are_refused_for_every_event(type_: EventType,
         (EventType.CONTRIBUTION_SUBMITTED, {"commitment": "AB" * 32}, "commitment"),
         (EventType.CAPSULE_UPDATED, {"fields": ["title", "secret"]}, "fields"),
         (EventType.CAPSULE_UPDATED, {"fields": ["title", "title"]}, "fields"),
+        (EventType.CAPSULE_UPDATED, {"locks": [{"type": "server"}]}, "locks"),
+        (EventType.CAPSULE_UPDATED, {"locks": "server"}, "locks"),
         (EventType.CAPSULE_UPDATED, {"opening_at": "2036-03-05T12:00+05:00"}, "opening_at"),
         (EventType.CAPSULE_OPENED, {"fingerprint": "3f2a 9c1b"}, "fingerprint"),
         (EventType.SHARE_REFUSED, {"reason": "the words were: apple banana"}, "reason"),
@@ -249,7 +251,8 @@ def test_plain_strings_become_enums() -> None:
     ("seq", "at", "message"),
     [
         (0, T0, "audit seq must count from 1, got 0"),
-        (1, T0.astimezone(timezone(timedelta(hours=5))), "audit event 1: .*\\+05:00 is not UTC seconds"),
+        (1, T0.astimezone(timezone(timedelta(hours=5))), "audit event 1: time .*\\+05:00 is not UTC"),
+        (1, "2026-03-05T05:00:00Z", "audit event 1: time 2026-03-05T05:00:00Z is not UTC seconds"),
         (1, T0.replace(microsecond=5), "audit event 1: .* is not UTC seconds"),
     ],
 )
