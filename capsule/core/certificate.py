@@ -109,7 +109,8 @@ class Certificate(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_on
         if not isinstance(self.slug, str) or not _SLUG.fullmatch(self.slug):
             raise FormatError(f"slug {self.slug!r} is not 1 to 64 of a-z, 0-9 and -")
         if not isinstance(self.title, str) or not 0 < len(self.title) <= 200:
-            raise FormatError(f"title must be 1 to 200 characters, got {len(self.title)}")
+            got = len(self.title) if isinstance(self.title, str) else type(self.title).__name__
+            raise FormatError(f"title must be 1 to 200 characters, got {got}")
         _check_time("opening_at", self.opening_at, utc=False)
         _check_time("sealed_at", self.sealed_at, utc=True)
         canonical.unb64(self.public_key, what="public_key", length=PUBLIC_KEY_SIZE)
@@ -147,7 +148,7 @@ def _check_counts(items: int, kinds: dict[str, int]) -> None:
     if type(items) is not int or items < 0:
         raise FormatError(f"items must be a count, got {items!r}")
     want = sorted(kind.value for kind in Kind)
-    if sorted(kinds) != want:
+    if not isinstance(kinds, dict) or sorted(kinds) != want:
         raise FormatError(f"kinds must count exactly {want}, got {sorted(kinds)}")
     if any(type(n) is not int or n < 0 for n in kinds.values()) or sum(kinds.values()) != items:
         raise FormatError(f"kinds {kinds} do not add up to {items} items")

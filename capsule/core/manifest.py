@@ -76,6 +76,8 @@ class ManifestItem(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
         msgspec.structs.force_setattr(self, "kind", Kind(self.kind))
         canonical.unhex(self.commitment, what=f"{what}: commitment", length=32)
         canonical.unb64(self.wrapped_dek, what=f"{what}: wrapped_dek", length=WRAPPED_DEK_SIZE)
+        if not isinstance(self.blobs, list) or not all(isinstance(b, BlobRef) for b in self.blobs):
+            raise FormatError(f"{what}: blobs must be a list of BlobRef, got {self.blobs!r}")
         if not 1 <= len(self.blobs) <= MAX_ATTACHMENTS + 1:
             raise FormatError(f"{what}: {len(self.blobs)} blobs, not 1 to {MAX_ATTACHMENTS + 1}")
         for position, blob in enumerate(self.blobs):
@@ -127,6 +129,12 @@ class Manifest(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
             raise FormatError(f"manifest format {self.format!r} is not {FORMAT!r}")
         if not isinstance(self.capsule_id, UUID):
             raise FormatError(f"manifest capsule_id {self.capsule_id!r} is not a UUID")
+        if not isinstance(self.key_seal, AnyKeySeal | AllKeySeal):
+            raise FormatError(f"key_seal must be AnyKeySeal or AllKeySeal, got {self.key_seal!r}")
+        for name, kind, values in (("items", ManifestItem, self.items),
+                                   ("lock_files", BlobRef, self.lock_files)):
+            if not isinstance(values, list) or not all(isinstance(v, kind) for v in values):
+                raise FormatError(f"manifest {name} must be a list of {kind.__name__}")
         ids: set[UUID] = set()
         for position, item in enumerate(self.items):
             if item.index != position:

@@ -235,6 +235,15 @@ def test_rules_hold_at_construction_too() -> None:
         msgspec.structs.replace(item, kind="wish")
     with pytest.raises(FormatError, match="item 0: id '1' is not a UUID"):
         msgspec.structs.replace(item, id="1")
+    with pytest.raises(FormatError, match="item 0: blobs must be a list of BlobRef"):
+        msgspec.structs.replace(item, blobs=[{"name": "items/000000/document.bin"}])
+    manifest = sample(1)
+    with pytest.raises(FormatError, match="key_seal must be AnyKeySeal or AllKeySeal"):
+        msgspec.structs.replace(manifest, key_seal={"policy": "any"})
+    with pytest.raises(FormatError, match="manifest items must be a list of ManifestItem"):
+        msgspec.structs.replace(manifest, items=[1])
+    with pytest.raises(FormatError, match="manifest lock_files must be a list of BlobRef"):
+        msgspec.structs.replace(manifest, lock_files=("locks/drand.age",))
     with pytest.raises(FormatError, match="manifest capsule_id 'x' is not a UUID"):
         mf.Manifest(capsule_id="x", items=[], key_seal=mf.AllKeySeal(sealed_key=SEALED_KEY))
 
