@@ -17,5 +17,10 @@ LOCK_ALL: Final = b"capsule/v1 lock all"  # HKDF info: key from every opening se
 SEALED_KEY: Final = b"capsule/v1 sealed-key"  # AAD: capsule private key under a lock key
 SERVER_LOCK: Final = b"capsule/v1 server-lock"  # AAD: server lock secret under the master key
 SHARE_ENTRY: Final = b"capsule/v1 share-entry"  # AAD: a custodian share kept until opening
+# Service only: bearer tokens derived from the master key, so a link can be shown again while
+# the database stores only their hashes.
+INVITATION_TOKEN: Final = b"capsule/v1 invitation-token"
+RECEIPT_TOKEN: Final = b"capsule/v1 receipt-token"
 
-ALL: Final = (PREKEY, DEK, DOCUMENT, ATTACHMENT, LOCK, LOCK_ALL, SEALED_KEY, SERVER_LOCK, SHARE_ENTRY)
+ALL: Final = (PREKEY, DEK, DOCUMENT, ATTACHMENT, LOCK, LOCK_ALL, SEALED_KEY, SERVER_LOCK, SHARE_ENTRY,
+              INVITATION_TOKEN, RECEIPT_TOKEN)

@@ -40,6 +40,7 @@ class Kind(enum.StrEnum):
 class Status(enum.StrEnum):
     """Where one contribution stands. Every receipt ends in exactly one final status."""
 
+    DRAFT = "draft"  # encrypted, shown for preview, not yet submitted (no receipt, not counted)
     PENDING = "pending"  # waiting for moderation
     ACCEPTED = "accepted"  # will be sealed (moderation off, or an organizer accepted it)
     REJECTED = "rejected"

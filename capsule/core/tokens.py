@@ -29,6 +29,17 @@ def new_token(prefix: str) -> str:
     return f"{prefix}_{raw}"
 
 
+def derived_token(prefix: str, key: bytes, label: bytes, subject: bytes) -> str:
+    """A token that the holder of `key` can make again: `prefix_` ‖ base64url(HMAC-SHA256(key,
+    label ‖ subject)). Used for invitation links (shown again to organizers) and receipts (a
+    double submit returns the same receipt); the database still stores only `token_hash`.
+    """
+    if prefix not in PREFIXES:
+        raise ValueError(f"unknown token prefix {prefix!r}")
+    mac = hmac.new(key, label + subject, hashlib.sha256).digest()
+    return f"{prefix}_{base64.urlsafe_b64encode(mac).rstrip(b'=').decode('ascii')}"
+
+
 def check_token(token: str, prefix: str) -> None:
     """Raise unless `token` has the shape of a `prefix` token (cheap refusal before any lookup).
 

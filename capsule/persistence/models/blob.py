@@ -5,7 +5,7 @@ from uuid import UUID
 from sqlalchemy import ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from capsule.persistence.models.base import Bytes, UUIDBase
+from capsule.persistence.models.base import Bytes, Timestamp, UUIDBase
 
 
 class Blob(UUIDBase):
@@ -18,8 +18,10 @@ class Blob(UUIDBase):
     __tablename__ = "blob"
     __table_args__ = (UniqueConstraint("contribution_id", "position"),)
 
-    contribution_id: Mapped[UUID] = mapped_column(ForeignKey("contribution.id", ondelete="CASCADE"), index=True)
+    # NULL while an upload is in flight: attached to its contribution in the submit transaction.
+    contribution_id: Mapped[UUID | None] = mapped_column(ForeignKey("contribution.id", ondelete="CASCADE"), index=True)
     position: Mapped[int]
     size: Mapped[int]  # ciphertext bytes
     sha256: Mapped[Bytes]  # of the ciphertext, as the manifest lists it
     chunk_count: Mapped[int]
+    created_at: Mapped[Timestamp]

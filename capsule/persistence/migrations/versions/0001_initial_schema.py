@@ -187,11 +187,12 @@ def upgrade() -> None:
 
     op.create_table('blob',
     sa.Column('id', advanced_alchemy.types.guid.GUID(length=16), nullable=False),
-    sa.Column('contribution_id', advanced_alchemy.types.guid.GUID(length=16), nullable=False),
+    sa.Column('contribution_id', advanced_alchemy.types.guid.GUID(length=16), nullable=True),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('sha256', sa.LargeBinary(), nullable=False),
     sa.Column('chunk_count', sa.Integer(), nullable=False),
+    sa.Column('created_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
     sa.Column('sa_orm_sentinel', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['contribution_id'], ['contribution.id'], name=op.f('fk_blob_contribution_id_contribution'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_blob')),
