@@ -44,6 +44,8 @@ def decode(data: bytes, type_: type[T], *, what: str = "document") -> T:
         raise FormatError(f"{what}: {exc}") from None
     except msgspec.DecodeError as exc:
         raise FormatError(f"{what} is not valid JSON: {exc}") from None
+    except UnicodeDecodeError:  # msgspec raises it for bad UTF-8 inside a string
+        raise FormatError(f"{what} is not valid UTF-8") from None
     if encode(value) != bytes(data):
         raise FormatError(f"{what} is not in canonical form")
     return value

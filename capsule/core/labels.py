@@ -21,6 +21,7 @@ SHARE_ENTRY: Final = b"capsule/v1 share-entry"  # AAD: a custodian share kept un
 # the database stores only their hashes.
 INVITATION_TOKEN: Final = b"capsule/v1 invitation-token"
 RECEIPT_TOKEN: Final = b"capsule/v1 receipt-token"
+CSRF: Final = b"capsule/v1 csrf"  # service only: the CSRF cookie's HMAC key, same on every worker
 
 ALL: Final = (PREKEY, DEK, DOCUMENT, ATTACHMENT, LOCK, LOCK_ALL, SEALED_KEY, SERVER_LOCK, SHARE_ENTRY,
-              INVITATION_TOKEN, RECEIPT_TOKEN)
+              INVITATION_TOKEN, RECEIPT_TOKEN, CSRF)

@@ -49,7 +49,9 @@ class Status(enum.StrEnum):
     EXCLUDED = "excluded"  # still pending at sealing; the organizer chose to seal without it
 
 
-FINAL_STATUSES: Final = frozenset({Status.REJECTED, Status.WITHDRAWN, Status.SEALED, Status.EXCLUDED})
+# Where every submitted contribution ends once its capsule is sealed. (Before sealing a
+# rejection can still be reversed; a withdrawal cannot.)
+SEALED_OUTCOMES: Final = frozenset({Status.REJECTED, Status.WITHDRAWN, Status.SEALED, Status.EXCLUDED})
 
 _NEXT: Final = {
     (State.DRAFT, Action.EDIT): State.DRAFT,

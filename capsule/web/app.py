@@ -10,26 +10,35 @@ from pathlib import Path
 from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
 from litestar.config.response_cache import ResponseCacheConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
 from litestar.template import TemplateConfig
 
 from capsule import __version__
 from capsule.config import Settings
+from capsule.core import labels
 from capsule.core.clock import Clock, SystemClock
+from capsule.core.keys import hkdf32
 from capsule.core.service_keys import ServiceKeys, load_service_keys
 from capsule.persistence import migrate
 from capsule.persistence.database import Database
 from capsule import i18n
+from capsule.web.api import ROUTERS as API_ROUTERS
+from capsule.web.auth import session_config
 from capsule.web.deps import DEPENDENCIES, Runtime
 from capsule.web.errors import HANDLERS
 from capsule.web.health import ServiceController
 from capsule.web.logs import AccessLog, configure_logging
 from capsule.web.middleware import LanguageMiddleware
+from capsule.web.pages import ROUTERS as PAGE_ROUTERS
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -63,7 +72,7 @@ def create_app(
             await db.dispose()
 
     app = Litestar(
-        route_handlers=[ServiceController, static_files_router()],
+        route_handlers=[ServiceController, static_files_router(), *API_ROUTERS, *PAGE_ROUTERS],
         dependencies=DEPENDENCIES,
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(jinja_environment())),
@@ -71,6 +80,14 @@ def create_app(
             title="Capsule API", version=__version__, path="/schema", render_plugins=[SwaggerRenderPlugin()]
         ),
         response_cache_config=ResponseCacheConfig(default_expiration=None),
+        stores=_stores(settings),
+        middleware=[session_config(settings).middleware],
+        csrf_config=CSRFConfig(
+            secret=hkdf32(keys.master, labels.CSRF).hex(), cookie_name="capsule_csrf",
+            cookie_secure=settings.secure_cookies, cookie_samesite="lax",
+            # The API takes bearer tokens and X-Invitation headers, never cookies: no CSRF there.
+            exclude=["^/api/"],
+        ),
         state=State({"runtime": runtime}),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
@@ -83,6 +100,15 @@ def create_app(
     # including the router's own 404 and 405.
     app.asgi_handler = AccessLog(LanguageMiddleware(app.asgi_handler))
     return app
+
+
+def _stores(settings: Settings) -> dict[str, Store]:
+    """Sessions and login counters: in Redis when configured (shared by every worker and host),
+    else in this process's memory."""
+    if settings.redis_url:
+        root = RedisStore.with_client(url=settings.redis_url, namespace="capsule")
+        return {"sessions": root.with_namespace("sessions"), "rate_limit": root.with_namespace("rate")}
+    return {"sessions": MemoryStore(), "rate_limit": MemoryStore()}
 
 
 def static_files_router() -> Any:

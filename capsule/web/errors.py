@@ -12,7 +12,7 @@ from typing import Any, Final
 import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.response import Template
+from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from capsule.core import errors as e
@@ -107,6 +107,10 @@ def _respond(request: Request[Any, Any, Any], status: int, code: str, detail: st
 
 
 def capsule_error(request: Request[Any, Any, Any], exc: e.CapsuleError) -> Response[Any]:
+    if isinstance(exc, e.AuthError) and not wants_json(request) and request.method == "GET":
+        # A page behind the login: go there, and come back afterwards.
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(path="/login", query_params={"next": target}, status_code=303)
     status = status_of(exc)
     if status >= 500:
         log.error("request failed", extra={"code": exc.code, "path": request.url.path})

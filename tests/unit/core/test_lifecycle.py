@@ -9,7 +9,7 @@ import pytest
 
 from capsule.core.errors import DeadlineError, LockedError, TransitionError
 from capsule.core.lifecycle import (
-    FINAL_STATUSES, Action, Kind, State, Status, advance, check_collecting, check_openable, decide,
+    SEALED_OUTCOMES, Action, Kind, State, Status, advance, check_collecting, check_openable, decide,
 )
 
 ALLOWED = {
@@ -70,11 +70,11 @@ def test_forbidden_decision(status: Status, decision: str) -> None:
 
 def test_final_statuses_take_no_decision_except_a_reversible_rejection() -> None:
     # A rejection may be revisited while collecting; withdrawn, sealed and excluded are final.
-    for status in FINAL_STATUSES - {Status.REJECTED}:
+    for status in SEALED_OUTCOMES - {Status.REJECTED}:
         for decision in ("accept", "reject"):
             with pytest.raises(TransitionError):
                 decide(status, decision)
-    assert Status.PENDING not in FINAL_STATUSES and Status.ACCEPTED not in FINAL_STATUSES
+    assert Status.PENDING not in SEALED_OUTCOMES and Status.ACCEPTED not in SEALED_OUTCOMES
 
 
 def test_kinds_in_page_order() -> None:
