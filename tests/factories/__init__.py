@@ -1,0 +1,1 @@
+"""Builders of complete test data from core functions only (no app, no database)."""
