@@ -14,6 +14,7 @@ from capsule.core.clock import ManualClock
 from capsule.core.service_keys import ServiceKeys, init_keys_dir, load_service_keys
 from capsule.persistence.database import Database
 from capsule.web.app import create_app
+from tests.factories.collecting import World, make_world
 from tests.db import BACKENDS, PostgresDatabase, SqliteTemplate, postgres_database, sqlite_template
 
 __all__ = ["postgres_database", "sqlite_template"]
@@ -63,3 +64,9 @@ def app(settings: Settings, clock: ManualClock, service_keys: ServiceKeys, db: D
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
     async with AsyncTestClient(app, base_url="http://capsule.test") as test_client:
         yield test_client
+
+
+@pytest.fixture
+def world(db: Database, clock: ManualClock, service_keys: ServiceKeys) -> World:
+    """The collecting services on this test's database (see tests/factories/collecting.py)."""
+    return make_world(db, clock, service_keys)

@@ -14,11 +14,13 @@ from datetime import datetime
 from typing import Any, Final
 from uuid import UUID, uuid4
 
+import msgspec
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from capsule.core import keys as capsule_keys
+from capsule.core import locks
 from capsule.core.audit import Actor, EventType
 from capsule.core.clock import Clock, check_aware, truncate, utc_text
 from capsule.core.errors import ConflictError, NotFoundError, TransitionError, ValidationError
@@ -31,8 +33,6 @@ from capsule.persistence.database import Database
 TITLE_MAX: Final = 200
 DESCRIPTION_MAX: Final = 5000
 SLUG: Final = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
-LOCK_TYPES: Final = ("server", "custodians", "drand")
-MAX_SHARES: Final = 16
 LANGUAGES: Final = ("kk", "ru", "en")
 
 # ASCII slugs from Kazakh and Russian titles ("Уақыт капсуласы – 2026" → "uaqyt-kapsulasy-2026").
@@ -68,39 +68,18 @@ def slugify(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:64].strip("-")
 
 
-def check_locks(locks: tuple[dict[str, Any], ...] | list[dict[str, Any]], policy: str) -> tuple[dict[str, Any], ...]:
-    """The lock configuration in its stored form (DESIGN §4.5).
+def check_locks(config: tuple[dict[str, Any], ...] | list[dict[str, Any]], policy: str) -> tuple[dict[str, Any], ...]:
+    """The lock configuration in its stored form, checked by the core's rules (DESIGN §4.5).
 
     Raises:
-        ValidationError: unknown type, bad threshold or share count, bad policy, duplicates.
+        ValidationError: unknown type or parameters, bad threshold or share count, bad policy.
     """
-    if policy not in ("any", "all"):
-        raise ValidationError(f"lock policy must be 'any' or 'all', got {policy!r}", field="lock_policy")
-    if not locks:
-        raise ValidationError("a capsule needs at least one lock", field="locks")
-    clean: list[dict[str, Any]] = []
-    for lock in locks:
-        kind = lock.get("type") if isinstance(lock, dict) else None
-        if kind not in LOCK_TYPES:
-            raise ValidationError(f"unknown lock type {kind!r}; use server, custodians or drand", field="locks")
-        if kind == "custodians":
-            k, n = lock.get("threshold"), lock.get("shares")
-            if not (type(k) is int and type(n) is int and 2 <= k <= n <= MAX_SHARES):
-                raise ValidationError(
-                    f"custodians lock needs 2 <= threshold <= shares <= {MAX_SHARES}, got {k} of {n}",
-                    field="locks",
-                )
-            clean.append({"type": "custodians", "threshold": k, "shares": n})
-        else:
-            extra = set(lock) - {"type"}
-            if extra:
-                raise ValidationError(f"{kind} lock takes no parameters, got {sorted(extra)}", field="locks")
-            clean.append({"type": kind})
-    if len({lock["type"] for lock in clean}) != len(clean):
-        raise ValidationError("each lock type may appear once", field="locks")
-    if policy == "all" and len(clean) < 2:
-        raise ValidationError("policy 'all' needs at least two locks", field="lock_policy")
-    return tuple(clean)
+    try:
+        specs = [msgspec.convert(lock, locks.LockSpec) for lock in config]
+    except msgspec.ValidationError as exc:
+        raise ValidationError(f"bad lock: {exc}", field="locks") from None
+    locks.check_locks(specs, policy)
+    return tuple(msgspec.to_builtins(spec) for spec in specs)
 
 
 def check_spec(spec: CapsuleSpec, now: datetime) -> CapsuleSpec:
@@ -151,13 +130,17 @@ def check_spec(spec: CapsuleSpec, now: datetime) -> CapsuleSpec:
 
 async def lock_capsule(session: AsyncSession, capsule_id: UUID) -> m.Capsule:
     """The capsule row, locked until the transaction ends (PostgreSQL: SELECT … FOR UPDATE;
-    SQLite: the write transaction already holds the database's one write lock).
+    SQLite: the write transaction already holds the database's one write lock), freshly read.
+    Read everything that depends on the capsule's state after this call, not before.
 
     Raises:
         NotFoundError: no such capsule.
     """
     capsule = (await session.execute(
         select(m.Capsule).where(m.Capsule.id == capsule_id).with_for_update()
+        # The session may already hold this capsule, read before we waited for the lock; the
+        # identity map would keep those stale values (e.g. "collecting" after a seal committed).
+        .execution_options(populate_existing=True)
     )).scalar_one_or_none()
     if capsule is None:
         raise NotFoundError(f"no capsule {capsule_id}")

@@ -241,6 +241,8 @@ class ContributionService:
         async with self.db.write() as session:
             row, capsule = await self._by_receipt(session, contribution_id, token)
             capsule = await lock_capsule(session, capsule.id)
+            # Re-read under the lock: a seal may have committed while we waited for it.
+            await session.refresh(row)
             check_collecting(State(capsule.state), capsule.submissions_close_at, now)
             if row.status in (Status.WITHDRAWN, Status.DRAFT):
                 return _receipt(self.keys, row, capsule.slug)
