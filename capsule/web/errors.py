@@ -7,6 +7,7 @@ The API answers `{"code": ..., "detail": ...}` with a stable code; pages render
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Final
 
 import msgspec
@@ -123,20 +124,50 @@ def capsule_error(request: Request[Any, Any, Any], exc: e.CapsuleError) -> Respo
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
     params: dict[str, Any] = {}
+    detail = str(exc.detail) if status < 500 else "internal error"
     if isinstance(exc, ValidationException):
         # Bad JSON is 400; well-formed input that breaks a rule (length, type, missing) is 422.
         status = 400 if "malformed" in str(exc.detail).lower() else 422
-        fields = [item.get("key") for item in (exc.extra or []) if isinstance(item, dict) and item.get("key")]
-        if fields:
-            params["fields"] = fields
+        errors = _field_errors(exc.extra)
+        if "data" in errors:  # the body as a whole: empty, or not a JSON object at all
+            reason = "it is empty" if errors["data"] == "'data'" else errors["data"]
+            status, detail = 400, f"the request body must be a JSON object ({reason})"
+        elif errors:
+            params["fields"] = list(errors)
+            params["errors"] = errors
+            detail = "; ".join(f"{name}: {message}" for name, message in errors.items())
     code = HTTP_CODES.get(status, "request.invalid")
-    detail = str(exc.detail) if status < 500 else "internal error"
     if status >= 500:
         log.error("request failed", extra={"status": status, "path": request.url.path})
     headers = getattr(exc, "headers", None) or {}
     response = _respond(request, status, code, detail, params)
     response.headers.update(headers)
     return response
+
+
+_MISSING = re.compile(r"^Object missing required field `([^`]+)`")
+
+
+def _field_errors(extra: Any) -> dict[str, str]:
+    """{field: message} from Litestar's validation details; a missing field is named by itself
+    (Litestar files it under the body, `data`), and nested keys keep their path."""
+    errors: dict[str, str] = {}
+    for item in extra if isinstance(extra, list) else []:
+        if not isinstance(item, dict) or not item.get("key"):
+            continue
+        key, message = str(item["key"]), str(item.get("message", "invalid"))
+        missing = _MISSING.match(message)
+        if key == "data" and missing:
+            key, message = missing.group(1), "required"
+        elif key == "data" and message.startswith("Object missing required field"):
+            message = "required"
+        errors.setdefault(key, message)
+    return errors
+
+
+def bad_encoding(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[Any]:
+    # msgspec raises this for bad UTF-8 inside a JSON string: the client's fault, not ours.
+    return _respond(request, 400, "request.invalid", "the request body is not valid UTF-8", {})
 
 
 def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -146,7 +177,8 @@ def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Respons
 
 
 def _jsonable(params: dict[str, Any]) -> dict[str, Any]:
-    return {k: v if isinstance(v, str | int | bool | list | type(None)) else str(v) for k, v in params.items()}
+    return {k: v if isinstance(v, str | int | bool | list | dict | type(None)) else str(v) for k, v in params.items()}
 
 
-HANDLERS: Final = {e.CapsuleError: capsule_error, HTTPException: http_error, Exception: unexpected_error}
+HANDLERS: Final = {e.CapsuleError: capsule_error, HTTPException: http_error, UnicodeDecodeError: bad_encoding,
+                   Exception: unexpected_error}
