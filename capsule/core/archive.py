@@ -317,6 +317,7 @@ def open_archive(
         parts = msgspec.structs.replace(v.parts, bagging_date=check_aware(now).date())
         out.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        work.chmod(0o755)  # mkdtemp makes it private; the opened capsule is public by now
         try:
             report = write_bag(DirTarget(work), parts, texts, private_key=key,
                                opened_at=opened_at)

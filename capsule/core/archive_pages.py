@@ -277,6 +277,8 @@ nav{margin:0 0 1rem}nav label{margin-right:1rem;cursor:pointer}
 #l-en:checked~main .t:not([lang=en]){display:none}
 #l-kk:checked~main .t[lang=kk],#l-ru:checked~main .t[lang=ru],
 #l-en:checked~main .t[lang=en]{display:inline}
+#l-kk:checked~main label[for=l-kk],#l-ru:checked~main label[for=l-ru],
+#l-en:checked~main label[for=l-en]{font-weight:700;text-decoration:underline}
 """
 
 _KIND_FIELD: Final = {Kind.GOAL: "kind_goal", Kind.PRIORITY: "kind_priority",
