@@ -7,6 +7,7 @@ and the (capsule_id, seq) primary key makes any slip a database error, never a f
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -17,7 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from capsule.core import audit
 from capsule.core.audit import Actor, AuditRef, EventType
 from capsule.core.clock import truncate
+from capsule.core.errors import NotFoundError
 from capsule.persistence import models as m
+from capsule.persistence.database import Database
 
 
 async def head(session: AsyncSession, capsule_id: UUID) -> AuditRef:
@@ -65,3 +68,23 @@ async def jsonl(session: AsyncSession, capsule_id: UUID) -> bytes:
         select(m.AuditEvent.body).where(m.AuditEvent.capsule_id == capsule_id).order_by(m.AuditEvent.seq)
     )).scalars()
     return b"".join(body + b"\n" for body in rows)
+
+
+@dataclass(frozen=True)
+class LogPage:
+    capsule: m.Capsule
+    head: AuditRef  # of the whole log, not just this page
+    events: list[m.AuditEvent]
+
+
+async def page(db: Database, slug: str, *, after: int = 0, limit: int = 1000) -> LogPage:
+    """One page of a capsule's log for the public feed: events after seq `after`, at most `limit`.
+
+    Raises:
+        NotFoundError: no capsule has this slug.
+    """
+    async with db.read() as session:
+        capsule = (await session.execute(select(m.Capsule).where(m.Capsule.slug == slug))).scalar_one_or_none()
+        if capsule is None:
+            raise NotFoundError(f"no capsule {slug!r}", slug=slug)
+        return LogPage(capsule, await head(session, capsule.id), await events(session, capsule.id, after=after, limit=limit))

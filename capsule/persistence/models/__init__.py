@@ -9,6 +9,7 @@ from capsule.persistence.models.capsule import Capsule
 from capsule.persistence.models.capsule_lock import CapsuleLock
 from capsule.persistence.models.contribution import Contribution
 from capsule.persistence.models.invitation import Invitation
+from capsule.persistence.models.opened_item import OpenedItem
 from capsule.persistence.models.opening import Opening
 from capsule.persistence.models.seal import Seal
 from capsule.persistence.models.share_entry import ShareEntry
@@ -16,5 +17,5 @@ from capsule.persistence.models.user import User
 
 __all__ = [
     "ApiToken", "AuditEvent", "Blob", "BlobChunk", "Capsule", "CapsuleLock", "Contribution",
-    "Invitation", "Opening", "Seal", "ShareEntry", "User", "metadata",
+    "Invitation", "OpenedItem", "Opening", "Seal", "ShareEntry", "User", "metadata",
 ]

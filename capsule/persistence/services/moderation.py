@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -121,3 +122,26 @@ class ModerationService(ContributionService):
             await audit_log.append(session, capsule.id, now, event, Actor.ORGANIZER,
                                    {"contribution_id": str(row.id), "has_note": bool(note)})
             return _item(row)
+
+    async def attachment(self, slug: str, contribution_id: UUID, index: int) -> tuple[envelope.AttachmentMeta, AsyncIterator[bytes]]:
+        """One attachment of a contribution, decrypted as it streams; the read is an audit event.
+
+        Raises:
+            NotFoundError: no such contribution or attachment; TransitionError: sealed.
+        """
+        now = truncate(self.clock.now())
+        async with self.db.write() as session:
+            capsule = await lock_capsule(session, (await by_slug(session, slug)).id)
+            if capsule.state not in (State.DRAFT, State.COLLECTING):
+                raise TransitionError("the capsule is sealed: nobody can read it before the opening date",
+                                      state=capsule.state)
+            row = await session.get(m.Contribution, contribution_id)
+            if row is None or row.capsule_id != capsule.id or row.status not in (
+                    Status.PENDING, Status.ACCEPTED, Status.REJECTED):
+                raise NotFoundError(f"no contribution {contribution_id} in capsule {slug!r}")
+            document = envelope.parse_document(await self.read_document(session, capsule, row))
+            if not 0 <= index < len(document.attachments):
+                raise NotFoundError(f"no attachment {index} in contribution {contribution_id}")
+            await audit_log.append(session, capsule.id, now, EventType.CONTRIBUTION_READ, Actor.ORGANIZER,
+                                   {"contribution_id": str(row.id), "items": 1})
+        return document.attachments[index], self.attachment_stream(capsule, row, index)

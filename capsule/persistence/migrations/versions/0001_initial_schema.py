@@ -118,6 +118,29 @@ def upgrade() -> None:
     with op.batch_alter_table('invitation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_invitation_capsule_id'), ['capsule_id'], unique=False)
 
+    op.create_table('opened_item',
+    sa.Column('capsule_id', advanced_alchemy.types.guid.GUID(length=16), nullable=False),
+    sa.Column('index', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('contribution_id', advanced_alchemy.types.guid.GUID(length=16), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('verified', sa.Boolean(), nullable=False),
+    sa.Column('failure_code', sa.String(length=40), nullable=False),
+    sa.Column('failure', sa.Text(), nullable=False),
+    sa.Column('document', sa.LargeBinary(), nullable=False),
+    sa.Column('dek', sa.LargeBinary(), nullable=False),
+    sa.Column('title', sa.Text(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('author', sa.Text(), nullable=False),
+    sa.Column('role', sa.Text(), nullable=False),
+    sa.Column('organization', sa.Text(), nullable=False),
+    sa.Column('language', sa.String(length=8), nullable=False),
+    sa.Column('search_text', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['capsule_id'], ['capsule.id'], name=op.f('fk_opened_item_capsule_id_capsule'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('capsule_id', 'index', name=op.f('pk_opened_item'))
+    )
+    with op.batch_alter_table('opened_item', schema=None) as batch_op:
+        batch_op.create_index('ix_opened_item_capsule_kind', ['capsule_id', 'kind', 'index'], unique=False)
+
     op.create_table('opening',
     sa.Column('capsule_id', advanced_alchemy.types.guid.GUID(length=16), nullable=False),
     sa.Column('opened_at', advanced_alchemy.types.datetime.DateTimeUTC(timezone=True), nullable=False),
@@ -228,6 +251,10 @@ def downgrade() -> None:
     op.drop_table('share_entry')
     op.drop_table('seal')
     op.drop_table('opening')
+    with op.batch_alter_table('opened_item', schema=None) as batch_op:
+        batch_op.drop_index('ix_opened_item_capsule_kind')
+
+    op.drop_table('opened_item')
     with op.batch_alter_table('invitation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_invitation_capsule_id'))
 
