@@ -65,6 +65,12 @@ class LockedError(CapsuleError):
     code = "capsule.locked"
 
 
+class BeaconUnavailableError(LockedError):
+    """The drand beacon of the round could not be fetched (yet): the capsule stays locked."""
+
+    code = "drand.unavailable"
+
+
 class ConflictError(CapsuleError):
     code = "conflict"
 

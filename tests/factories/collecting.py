@@ -64,8 +64,9 @@ class World:
     contributions: ContributionService
     moderation: ModerationService
 
-    async def collecting(self, slug: str = "almaty-2026", *, moderation: bool = True, **spec: object) -> str:
-        await self.capsules.create(CapsuleSpec(title="Уақыт капсуласы – 2026", slug=slug, opening_at=OPENING,
+    async def collecting(self, slug: str = "almaty-2026", *, moderation: bool = True,
+                         opening_at: datetime = OPENING, **spec: object) -> str:
+        await self.capsules.create(CapsuleSpec(title="Уақыт капсуласы – 2026", slug=slug, opening_at=opening_at,
                                                moderation=moderation, **spec), None)  # type: ignore[arg-type]
         await self.capsules.publish(slug)
         return slug

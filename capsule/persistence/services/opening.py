@@ -40,6 +40,7 @@ from capsule.persistence import audit_log, blobs
 from capsule.persistence import models as m
 from capsule.persistence.blob_bridge import BlobBridge
 from capsule.persistence.database import Database
+from capsule.persistence.services.beacons import BeaconClient
 from capsule.persistence.services.capsules import by_slug, lock_capsule
 from capsule.persistence.services.sealing import seal_of
 
@@ -69,10 +70,11 @@ class _Collect(NullSink):
 
 
 class OpeningService:
-    def __init__(self, db: Database, clock: Clock, keys_: ServiceKeys) -> None:
+    def __init__(self, db: Database, clock: Clock, keys_: ServiceKeys, *, beacons: BeaconClient | None = None) -> None:
         self.db = db
         self.clock = clock
         self.keys = keys_
+        self.beacons = beacons  # drand relays; without them a drand lock needs a pasted signature
 
     # -- the state of the locks -----------------------------------------------------------
 
@@ -165,7 +167,13 @@ class OpeningService:
             entered = [keys.open_blob(self.keys.master, e.wrapped_share, _share_aad(capsule.id), what="entered share").decode()
                        for e in (await session.execute(select(m.ShareEntry).where(m.ShareEntry.capsule_id == capsule.id))).scalars()] \
                 if use_entered_shares else []
-        secrets, opened_by = self._secrets(capsule, cert, stored, list(mnemonics) + entered, drand_signature, now)
+        mnemonics = list(mnemonics) + entered
+        drand = next((info for info in cert.locks if isinstance(info, certificate.DrandLockInfo)), None)
+        server = any(isinstance(info, certificate.ServerLockInfo) for info in cert.locks)
+        if drand and drand_signature is None and self.beacons is not None and (
+                cert.lock_policy == "all" or not (server or mnemonics)):
+            drand_signature = await self.beacons.signature(drand.round)
+        secrets, opened_by = self._secrets(capsule, cert, stored, mnemonics, drand_signature, now)
         private_key = locks.recover_private_key(sealed.key_seal, capsule.id, secrets, capsule.public_key, locks=cert.locks)
         bridge = BlobBridge(self.db, sealed, asyncio.get_running_loop())
         sink = _Collect()
