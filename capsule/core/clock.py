@@ -70,7 +70,7 @@ def parse_utc_text(text: str) -> datetime:
         ValueError: the text is not of that form.
     """
     try:
-        when = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+        when = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")  # noqa: DTZ007 - the Z is checked here; UTC set below
     except (TypeError, ValueError):
         raise ValueError(f"expected UTC time like 2026-03-05T10:00:00Z, got {text!r}") from None
     return when.replace(tzinfo=UTC)

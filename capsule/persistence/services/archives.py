@@ -43,9 +43,15 @@ async def sealed_parts(db: Database, keys: ServiceKeys, slug: str, clock: Clock)
     return SealedParts(
         slug=capsule.slug, certificate=seal.certificate, signature=seal.signature,
         signing_public_key=published[seal.signer_kid], manifest=seal.manifest, read_blob=bridge.read_blob,
-        lock_files={manifest_.DRAND_LOCK_FILE: row.lock_file for row in lock_rows if row and row.lock_file},
+        lock_files=_lock_files(lock_rows),
         audit_log=log, bagging_date=clock.now().date(),
     )
+
+
+def _lock_files(rows: list[m.CapsuleLock | None]) -> dict[str, bytes]:
+    # Only the drand lock has a file (FORMAT §7); a capsule has at most one drand lock.
+    drand = [row.lock_file for row in rows if row is not None and row.lock_file]
+    return {manifest_.DRAND_LOCK_FILE: drand[0]} if drand else {}
 
 
 async def write_sealed(db: Database, keys: ServiceKeys, slug: str, out: BinaryIO, clock: Clock) -> None:

@@ -21,8 +21,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from capsule.core import certificate, envelope, keys, labels, locks, manifest, shares
-from capsule.core.canonical import unb64
 from capsule.core.audit import Actor, EventType
+from capsule.core.canonical import unb64
 from capsule.core.clock import Clock, truncate, utc_text
 from capsule.core.errors import (
     LockedError,

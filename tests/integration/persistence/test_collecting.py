@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import func, select
 
 from capsule.core import audit, envelope, keys
-from capsule.core.clock import ManualClock
 from capsule.core.errors import (
     ConflictError,
     DeadlineError,
@@ -22,13 +21,10 @@ from capsule.core.errors import (
     ValidationError,
 )
 from capsule.core.lifecycle import State, Status
-from capsule.core.service_keys import ServiceKeys
 from capsule.persistence import audit_log
 from capsule.persistence import models as m
-from capsule.persistence.database import Database
 from capsule.persistence.services.capsules import CapsuleSpec
 from tests.factories.collecting import LIMIT, OPENING, FakeUpload, World, count, fields, png
-
 
 # -- capsules ----------------------------------------------------------------------------------
 
