@@ -221,8 +221,10 @@ def write_opened_parts(bag: BagWriter, parts: SealedParts, checked: Checked, tex
                           "from the certificate's")
     opened_at = check_aware(opened_at).replace(microsecond=0)
     sink = _BagSink(bag)
+    # The blobs were hashed against the manifest as they were copied into the bag just now.
     report = open_items(private_key, cert.capsule_id, checked.manifest, parts.read_blob, sink,
-                        content_root=cert.content_root, verify_first=not can_discard)
+                        content_root=cert.content_root, verify_first=not can_discard,
+                        check_blobs=False)
     opening = Opening(capsule_id=cert.capsule_id, opened_at=opened_at,
                       private_key=canonical.b64(private_key), report=report)
     bag.add_bytes("opening.json", canonical.encode(opening))

@@ -187,3 +187,12 @@ def test_a_sink_that_stops_reading_is_a_bug(capsule: SealedCapsule) -> None:
 def test_a_manifest_of_another_capsule_is_refused(capsule: SealedCapsule) -> None:
     with pytest.raises(FormatError, match="manifest is for capsule"):
         open_items(capsule.keypair.private, uuid4(), capsule.manifest, reader(capsule), NullSink())
+
+
+def test_without_blob_hashes_the_encryption_still_catches_a_flipped_byte(capsule) -> None:
+    name = "items/000002/attachment-00.bin"
+    report = open_all(capsule, check_blobs=False,
+                      read=reader(capsule, {name: flipped(capsule.blobs[name], 70_000)}))
+    [failure] = report.failed
+    assert (failure.index, failure.code) == (2, "crypto.decrypt_failed")
+    assert failure.message.startswith(f"{name}: chunk 1 does not authenticate")
