@@ -118,6 +118,9 @@ def capsule_error(request: Request[Any, Any, Any], exc: e.CapsuleError) -> Respo
     params = dict(exc.params)
     if isinstance(exc, e.ValidationError) and exc.field:
         params.setdefault("field", exc.field)
+        # As for Litestar's own validation errors: every field at fault, in `fields`.
+        errors = params.get("errors")
+        params.setdefault("fields", list(errors) if isinstance(errors, dict) else [exc.field])
     return _respond(request, status, exc.code, str(exc), params)
 
 

@@ -182,7 +182,10 @@ async def read_multipart(request: Any, limits: MultipartLimits) -> AsyncIterator
     Raises:
         UnsupportedMediaError, FormatError, ValidationError, TooLargeError: as described above.
     """
-    stream = _Stream(request.stream(), boundary_of(request.headers.get("content-type")), limits)
+    boundary = boundary_of(request.headers.get("content-type"))
+    if int(request.headers.get("content-length") or 0) > limits.body_cap:  # refused before reading
+        raise TooLargeError(f"the request body is larger than {limits.body_cap} bytes", max_bytes=limits.body_cap)
+    stream = _Stream(request.stream(), boundary, limits)
     async for part in stream.parts():
         yield part
 

@@ -4,4 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-ROUTERS: list[Any] = []
+from capsule.web.api.capsules import CapsuleApi
+from capsule.web.api.contributions import ContributionApi
+from capsule.web.api.invitations import InvitationApi
+from capsule.web.api.receipts import ReceiptApi
+
+ROUTERS: list[Any] = [CapsuleApi, InvitationApi, ContributionApi, ReceiptApi]

@@ -1,0 +1,97 @@
+"""API test helpers: an organizer's bearer token and a small client for the common calls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from argon2 import PasswordHasher
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from capsule.core.clock import ManualClock
+from capsule.persistence.database import Database
+from capsule.persistence.services import users
+from capsule.persistence.services.users import UserService
+
+ORGANIZER = "organizer@almaty.example.kz"
+OPENING = "2036-03-05T12:00:00+05:00"  # noon in Almaty
+
+
+@pytest.fixture(autouse=True)
+def _cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # Argon2id at its production cost (64 MiB, t=3) would dominate these tests' time; the
+    # password rules themselves are tested with the users service.
+    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    yield
+
+
+@pytest.fixture
+async def token(db: Database, clock: ManualClock) -> str:
+    service = UserService(db, clock)
+    await service.add(ORGANIZER, "correct horse battery staple", "Organizer")
+    return await service.create_token(ORGANIZER, "tests")
+
+
+def kk_fields(**changes: Any) -> dict[str, Any]:
+    """A contribution in Kazakh, using every letter Kazakh adds to Russian (ә ғ қ ң ө ұ ү һ і)."""
+    values = {
+        "kind": "goal", "title": "Еріктілер қозғалысын дамыту — 2036 жылға дейінгі мақсат",
+        "body": "Әрбір ауданда еріктілер орталығы ашылсын.\nҒылым, өнер, қоғамға қызмет — ұрпаққа үлгі.\n"
+                "Һәр адамның үлесі маңызды; біз бірге күштіміз.",
+        "author_name": "Айгүл Серікқызы", "author_role": "Төраға",
+        "organization": "Алматы қаласы Еріктілер фронт-кеңсесі", "language": "kk",
+    }
+    values.update(changes)
+    return values
+
+
+@dataclass
+class Api:
+    client: AsyncTestClient[Litestar]
+    token: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    async def create(self, slug: str = "almaty-2026", **changes: Any) -> httpx.Response:
+        body = {"title": "Уақыт капсуласы – 2026", "description": "Еріктілер жылы", "opening_at": OPENING,
+                "slug": slug, **changes}
+        return await self.client.post("/api/v1/capsules", json=body, headers=self.auth)
+
+    async def collecting(self, slug: str = "almaty-2026", **changes: Any) -> str:
+        created = await self.create(slug, **changes)
+        assert created.status_code == 201, created.text
+        published = await self.client.post(f"/api/v1/capsules/{slug}/publish", headers=self.auth)
+        assert published.status_code == 200, published.text
+        return slug
+
+    async def invite(self, slug: str = "almaty-2026", organization: str = "Жастар еріктілер тобы",
+                     **changes: Any) -> dict[str, Any]:
+        response = await self.client.post(f"/api/v1/capsules/{slug}/invitations", headers=self.auth,
+                                          json={"organization": organization, **changes})
+        assert response.status_code == 201, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    async def submit(self, invitation: str, slug: str = "almaty-2026", *, json: Any = None,
+                     data: dict[str, str] | None = None, files: Any = None, content: bytes | None = None,
+                     headers: dict[str, str] | None = None) -> httpx.Response:
+        all_headers = {"X-Invitation": invitation, **(headers or {})}
+        if json is None and data is None and files is None and content is None:
+            json = kk_fields()
+        return await self.client.post(f"/api/v1/capsules/{slug}/contributions", json=json, data=data, files=files,
+                                      content=content, headers=all_headers)
+
+    async def contributions(self, slug: str = "almaty-2026", **params: Any) -> list[dict[str, Any]]:
+        response = await self.client.get(f"/api/v1/capsules/{slug}/contributions", params=params, headers=self.auth)
+        assert response.status_code == 200, response.text
+        return response.json()["contributions"]  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def api(client: AsyncTestClient[Litestar], token: str) -> Api:
+    return Api(client, token)
