@@ -41,7 +41,8 @@ from capsule.core.archive_write import (
     write_opened_archive,
     write_sealed_archive,
 )
-from capsule.core.bag import BagReader, DirTarget
+from capsule.core.bag import DirTarget
+from capsule.core.bag_read import BagReader
 from capsule.core.audit import jsonl_lines, verify_prefix
 from capsule.core.certificate import (
     Certificate,

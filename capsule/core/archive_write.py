@@ -17,12 +17,11 @@ from uuid import UUID
 import msgspec
 
 from capsule.core import canonical
+from capsule.core.archive_index import IndexEntry, render_index
 from capsule.core.archive_pages import (
     ArchiveTexts,
-    IndexEntry,
     opened_attachment_path,
     opened_document_path,
-    render_index,
     render_readme,
 )
 from capsule.core.audit import jsonl_lines, verify_prefix
