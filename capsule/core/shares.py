@@ -36,6 +36,9 @@ ITERATION_EXPONENT: Final = 1
 EXTENDABLE: Final = False
 # identifier+flags (2) + parameters (2) + 256-bit value (26) + checksum (3) words.
 WORDS_PER_SHARE: Final = 33
+# The `reason` of a `share.refused` audit event (FORMAT §8) for each share error code.
+AUDIT_REASONS: Final = {"share.word": "invalid", "share.checksum": "invalid",
+                        "share.foreign": "foreign", "share.duplicate": "duplicate"}
 # SLIP-39 words are told apart by their first four letters, so custodians may type only those.
 _PREFIX: Final = {word[:4]: word for word in WORDLIST}
 

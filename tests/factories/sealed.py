@@ -24,8 +24,7 @@ from uuid import UUID
 from capsule.archive_texts import archive_texts
 from capsule.core import canonical
 from capsule.core.archive import SealedParts, write_opened_archive, write_sealed_archive
-from capsule.core.audit import Actor, EventType, append
-from capsule.core.audit import AuditRef
+from capsule.core.audit import Actor, AuditRef, EventType, append
 from capsule.core.certificate import Certificate, fingerprint, parse_certificate, sign_certificate
 from capsule.core.envelope import (
     attachment_key,

@@ -46,7 +46,8 @@ from capsule.core.locks import (
     server_secret,
 )
 from capsule.core.manifest import AllKeySeal, AnyKeySeal
-from capsule.core.shares import normalize, split_secret
+from capsule.core.audit import check_event_data
+from capsule.core.shares import AUDIT_REASONS, normalize, split_secret
 
 BEACONS = {b["round"]: bytes.fromhex(b["signature"]) for b in json.loads(
     (Path(__file__).parent / "tlock/testdata/quicknet_beacons.json").read_text())["beacons"]}
@@ -336,6 +337,10 @@ def test_share_errors_have_distinct_stable_codes() -> None:
     assert codes == ["share.word", "share.checksum", "share.foreign", "share.duplicate",
                      "share.too_few"]
     assert all(issubclass(c, ShareError) for c in (ShareWordError, ShareTooFewError))
+    # Every refusal of a single share maps to a reason the public audit log may carry.
+    assert set(AUDIT_REASONS) == set(codes) - {"share.too_few"}
+    for reason in AUDIT_REASONS.values():
+        check_event_data("share.refused", {"reason": reason, "shares_entered": 1})
 
 
 @settings(max_examples=25)
