@@ -515,3 +515,18 @@ def test_open_with_the_drand_beacon(tmp_path: Path) -> None:
 ])
 def test_safe_file_names(name: str, want: str) -> None:
     assert safe_file_name(name) == want
+
+
+def test_a_translation_that_loses_a_placeholder_is_refused() -> None:
+    import msgspec
+
+    from capsule.archive_texts import strings
+    from capsule.core.archive import ArchiveTexts
+
+    ru, en = strings("ru"), strings("en")
+    lost = msgspec.structs.replace(strings("kk"), lock_custodians="%(threshold)s сақтаушы")
+    with pytest.raises(FormatError, match="kk.lock_custodians must use shares"):
+        ArchiveTexts(kk=lost, ru=ru, en=en)
+    misspelt = msgspec.structs.replace(strings("kk"), readme_title="«%(titel)s»")
+    with pytest.raises(FormatError, match="kk.readme_title: bad placeholder 'titel'"):
+        ArchiveTexts(kk=misspelt, ru=ru, en=en)
