@@ -132,6 +132,8 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
         # Bad JSON is 400; well-formed input that breaks a rule (length, type, missing) is 422.
         status = 400 if "malformed" in str(exc.detail).lower() else 422
         errors = _field_errors(exc.extra)
+        if missing := _MISSING_PARAMETER.match(str(exc.detail)):
+            errors.setdefault(missing.group(1), "required")
         if "data" in errors:  # the body as a whole: empty, or not a JSON object at all
             reason = "it is empty" if errors["data"] == "'data'" else errors["data"]
             status, detail = 400, f"the request body must be a JSON object ({reason})"
@@ -148,22 +150,23 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     return response
 
 
-_MISSING = re.compile(r"^Object missing required field `([^`]+)`")
+_MISSING_PARAMETER = re.compile(r"^Missing required \w+ parameter '([^']+)'")
+_NAMED = re.compile(r"^Object (missing required|contains unknown) field `([^`]+)`")
 
 
 def _field_errors(extra: Any) -> dict[str, str]:
-    """{field: message} from Litestar's validation details; a missing field is named by itself
-    (Litestar files it under the body, `data`), and nested keys keep their path."""
+    """{field: message} from Litestar's validation details; a missing or unknown field is named
+    by itself (Litestar files it under the body, `data`), and nested keys keep their path."""
     errors: dict[str, str] = {}
     for item in extra if isinstance(extra, list) else []:
         if not isinstance(item, dict) or not item.get("key"):
             continue
         key, message = str(item["key"]), str(item.get("message", "invalid"))
-        missing = _MISSING.match(message)
-        if key == "data" and missing:
-            key, message = missing.group(1), "required"
-        elif key == "data" and message.startswith("Object missing required field"):
-            message = "required"
+        named = _NAMED.match(message)
+        if named:
+            field = named.group(2)
+            key = field if key == "data" else f"{key}.{field}"
+            message = "required" if named.group(1) == "missing required" else "unknown field"
         errors.setdefault(key, message)
     return errors
 

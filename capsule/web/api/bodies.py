@@ -26,7 +26,7 @@ T = TypeVar("T")
 JSON_MAX: Final = 256 * 1024  # a 20,000-character body in JSON is at most ~120 KB
 FILES_FIELD: Final = "attachments"
 LIST_FIELDS: Final = frozenset({"keep_attachments"})  # may repeat in a form
-_MISSING = re.compile(r"^Object missing required field `([^`]+)`")
+_NAMED = re.compile(r"^Object (missing required|contains unknown) field `([^`]+)`")
 
 
 def decode_json(data: bytes, type_: type[T]) -> T:
@@ -50,9 +50,10 @@ def _invalid(exc: msgspec.ValidationError) -> CapsuleError:
     # msgspec says e.g. "Expected `str` of length <= 200 - at `$.title`".
     text, _, path = str(exc).partition(" - at `$")
     field = path.rstrip("`").lstrip(".")
-    missing = _MISSING.match(text)
-    if missing:
-        field, text = (f"{field}.{missing.group(1)}" if field else missing.group(1)), "required"
+    named = _NAMED.match(text)
+    if named:
+        field = f"{field}.{named.group(2)}" if field else named.group(2)
+        text = "required" if named.group(1) == "missing required" else "unknown field"
     if not field:
         return FormatError(f"the request body must be a JSON object ({text})")
     return ValidationError(f"{field}: {text}", field=field, errors={field: text})
@@ -100,7 +101,12 @@ async def read_contribution(request: Request[Any, Any, Any], settings: Settings,
     try:
         fields = msgspec.convert(values, type_, strict=False)
     except msgspec.ValidationError as exc:
-        raise _invalid(exc) from None
+        error = _invalid(exc)
+        if first is not None and isinstance(error, ValidationError) and str(error).endswith(": required"):
+            # Perhaps it was sent, but after a file: the reader stops at the first file.
+            raise ValidationError(f"{error} (a form sends every text field before the first file)",
+                                  field=error.field, errors=error.params["errors"]) from None
+        raise error from None
     return fields, _files(first, parts)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,10 +12,13 @@ from argon2 import PasswordHasher
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from capsule.config import Settings
 from capsule.core.clock import ManualClock
+from capsule.core.service_keys import ServiceKeys
 from capsule.persistence.database import Database
 from capsule.persistence.services import users
 from capsule.persistence.services.users import UserService
+from capsule.web.app import create_app
 
 ORGANIZER = "organizer@almaty.example.kz"
 OPENING = "2036-03-05T12:00:00+05:00"  # noon in Almaty
@@ -95,3 +98,21 @@ class Api:
 @pytest.fixture
 def api(client: AsyncTestClient[Litestar], token: str) -> Api:
     return Api(client, token)
+
+
+@pytest.fixture
+async def small_api(settings: Settings, clock: ManualClock, service_keys: ServiceKeys, db: Database,
+                    token: str) -> AsyncIterator[Api]:
+    """The API with the smallest upload limit (1 MiB per file), to test refusals cheaply."""
+    app = create_app(settings.with_(max_upload_mb=1), clock, keys=service_keys, database=db)
+    async with AsyncTestClient(app, base_url="http://capsule.test") as client:
+        yield Api(client, token)
+
+
+def multipart_body(parts: list[tuple[str, str | None, bytes]], boundary: str = "capsule-test-boundary") -> tuple[bytes, str]:
+    """A hand-made multipart body, in exactly the given order: [(name, filename or None, bytes)]."""
+    out = b""
+    for name, filename, value in parts:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename is not None else "")
+        out += f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode() + value + b"\r\n"
+    return out + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
