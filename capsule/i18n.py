@@ -22,7 +22,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from babel import Locale, negotiate_locale
-from babel.dates import format_datetime, format_timedelta
+from babel.dates import format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -122,5 +122,34 @@ def format_when(when: datetime, tz: str, *, lang: str | None = None, form: str =
     return format_datetime(when.astimezone(ZoneInfo(tz)), format=form, tzinfo=ZoneInfo(tz), locale=locale)
 
 
+# Calendar-average units: a countdown of ten years must not drift by the leap days.
+_YEAR: Final = 365.2425 * 86400
+_UNITS: Final = (("year", _YEAR), ("month", _YEAR / 12), ("day", 86400.0), ("hour", 3600.0), ("minute", 60.0))
+
+
+def _unit(name: str, n: int) -> str:
+    # Spelled out for the extractor; Babel's CLDR data has no long month or day forms in Kazakh.
+    if name == "year":
+        return ngettext("%(num)d year", "%(num)d years", n)
+    if name == "month":
+        return ngettext("%(num)d month", "%(num)d months", n)
+    if name == "day":
+        return ngettext("%(num)d day", "%(num)d days", n)
+    if name == "hour":
+        return ngettext("%(num)d hour", "%(num)d hours", n)
+    return ngettext("%(num)d minute", "%(num)d minutes", n)
+
+
 def format_duration(seconds: float, *, lang: str | None = None) -> str:
-    return format_timedelta(seconds, threshold=1.1, locale=Locale.parse(lang or current_language()))
+    """A span as people say it, in its two largest units: "9 years, 3 months", "2 days, 4 hours"."""
+    with language(lang or current_language()):
+        left, parts = max(0.0, seconds), []
+        for name, size in _UNITS:
+            count = int(left // size)
+            left -= count * size
+            if count or parts:
+                parts.append((name, count))
+            if len(parts) == 2:
+                break
+        shown = [_unit(name, count) for name, count in parts if count]
+        return ", ".join(shown) if shown else gettext("less than a minute")
