@@ -56,9 +56,10 @@ def test_chunk_boundaries_round_trip(size: int) -> None:
 
 @settings(max_examples=25)
 @given(st.sampled_from([0, 1, CHUNK_SIZE, 2 * CHUNK_SIZE, 3 * CHUNK_SIZE]),
-       st.integers(-2, 2), st.randoms(use_true_random=False))
-def test_sizes_around_chunk_boundaries_round_trip(base: int, delta: int, rng: Random) -> None:
-    plaintext = rng.randbytes(max(0, base + delta))
+       st.integers(-2, 2), st.integers(0, 2**32 - 1))
+def test_sizes_around_chunk_boundaries_round_trip(base: int, delta: int, seed: int) -> None:
+    # A seeded Random, not st.randoms(): drawing ~192 KB through hypothesis overflows its buffer.
+    plaintext = Random(seed).randbytes(max(0, base + delta))
     assert age.open_payload(age.parse(age.seal([X25519], KEY, plaintext)), KEY) == plaintext
 
 
