@@ -10,7 +10,6 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from capsule.config import Settings
 from capsule.core.clock import ManualClock
@@ -52,9 +51,24 @@ def kk_fields(**changes: Any) -> dict[str, Any]:
     return values
 
 
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """The app in this test's own event loop. (Litestar's AsyncTestClient runs it in a thread with
+    another loop: PostgreSQL connections shared with the test's direct database calls would then
+    cross loops, "concurrent" requests would run one by one, and bodies would arrive whole.)
+    Here requests really overlap and a body arrives in the pieces the test sends. No lifespan:
+    its only work is the schema check, and the test database is migrated already."""
+    async with _client(app) as test_client:
+        yield test_client
+
+
+def _client(app: Litestar) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://capsule.test")
+
+
 @dataclass
 class Api:
-    client: AsyncTestClient[Litestar]
+    client: httpx.AsyncClient
     token: str
 
     @property
@@ -96,7 +110,7 @@ class Api:
 
 
 @pytest.fixture
-def api(client: AsyncTestClient[Litestar], token: str) -> Api:
+def api(client: httpx.AsyncClient, token: str) -> Api:
     return Api(client, token)
 
 
@@ -105,7 +119,7 @@ async def small_api(settings: Settings, clock: ManualClock, service_keys: Servic
                     token: str) -> AsyncIterator[Api]:
     """The API with the smallest upload limit (1 MiB per file), to test refusals cheaply."""
     app = create_app(settings.with_(max_upload_mb=1), clock, keys=service_keys, database=db)
-    async with AsyncTestClient(app, base_url="http://capsule.test") as client:
+    async with _client(app) as client:
         yield Api(client, token)
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from capsule.core.clock import ManualClock
 from capsule.persistence import models as m
 from capsule.persistence.database import Database
 from tests.factories.collecting import count, png
@@ -76,14 +77,14 @@ async def test_a_used_up_invitation_and_one_of_another_capsule_are_refused(api: 
     assert foreign.status_code == 403 and foreign.json()["params"]["reason"] == "unknown"
 
 
-async def test_a_draft_capsule_and_a_passed_deadline_are_409(api: Api) -> None:
+async def test_a_draft_capsule_and_a_passed_deadline_are_409(api: Api, clock: ManualClock) -> None:
     await api.create("draft")
     draft_invitation = await api.invite("draft")
     draft = await api.submit(draft_invitation["token"], slug="draft")
     assert draft.status_code == 409 and draft.json()["code"] == "capsule.bad_state"
     await api.collecting(submissions_close_at="2026-03-06T00:00:00+05:00")
     invitation = await api.invite()
-    api.client.app.state.runtime.clock.set(datetime(2026, 3, 5, 19, 0, tzinfo=UTC))
+    clock.set(datetime(2026, 3, 5, 19, 0, tzinfo=UTC))
     late = await api.submit(invitation["token"])
     assert late.status_code == 409
     assert late.json()["code"] == "capsule.submissions_closed"

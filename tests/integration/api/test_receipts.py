@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import msgspec
 
 from capsule.core import envelope
+from capsule.core.clock import ManualClock
 from tests.factories.collecting import png
 from tests.integration.api.conftest import Api, kk_fields
 
@@ -91,9 +92,9 @@ async def test_a_withdrawal_deletes_the_content(api: Api) -> None:
     assert (await api.client.put(url, params=token, json=kk_fields())).status_code == 409
 
 
-async def test_after_the_deadline_a_receipt_can_be_read_but_not_changed(api: Api) -> None:
+async def test_after_the_deadline_a_receipt_can_be_read_but_not_changed(api: Api, clock: ManualClock) -> None:
     receipt = await _receipt(api, submissions_close_at="2026-03-06T00:00:00+05:00")
-    api.client.app.state.runtime.clock.set(datetime(2026, 3, 6, tzinfo=UTC))
+    clock.set(datetime(2026, 3, 6, tzinfo=UTC))
     url, token = f"/api/v1/receipts/{receipt['id']}", {"token": receipt["receipt_token"]}
     assert (await api.client.get(url, params=token)).status_code == 200
     for response in (await api.client.put(url, params=token, json=kk_fields()), await api.client.delete(url, params=token)):
