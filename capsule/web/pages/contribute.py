@@ -106,7 +106,8 @@ class ContributePages(Controller):
 
 def form_page(capsule: Any, invite: str, values: dict[str, str], max_upload_mb: int, *,
               errors: dict[str, str] | None = None, files_dropped: bool = False, status_code: int = 200,
-              action: str | None = None, kept: Any = (), receipt: Any = None) -> Template:
+              action: str | None = None, kept: Any = (), keep: list[int] | None = None,
+              receipt: Any = None) -> Template:
     """The contribution form (new, or an edit from the receipt), with a fresh submit key."""
     # The language links of a page rendered after a POST lead to the form's GET address.
     lang_path, lang_query = ((f"/receipts/{receipt[0].id}/edit", {"token": receipt[1]}) if receipt
@@ -115,7 +116,7 @@ def form_page(capsule: Any, invite: str, values: dict[str, str], max_upload_mb: 
                 lang_path=lang_path, lang_query=lang_query,
                 values={k: values.get(k, "") for k in TEXT_FIELDS}, errors=errors or {},
                 files_dropped=files_dropped, limits=LIMITS, max_files=MAX_ATTACHMENTS, max_upload_mb=max_upload_mb,
-                submit_key=new_submit_key(), action=action or f"/c/{capsule.slug}/contribute", kept=kept,
+                submit_key=new_submit_key(), action=action or f"/c/{capsule.slug}/contribute", kept=kept, keep=keep,
                 receipt=receipt)
 
 

@@ -8,7 +8,7 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 
 from capsule.core.errors import ConflictError, TransitionError, ValidationError
-from capsule.i18n import N_
+from capsule.i18n import N_, gettext
 from capsule.web.auth import requires_organizer
 from capsule.web.deps import ClockDep, SettingsDep
 from capsule.web.pages.capsule_form import ZONES, CapsuleForm
@@ -84,11 +84,15 @@ class OrganizerPages(Controller):
     @get("/c/{slug:str}/publish")
     async def publish_confirm(self, slug: str, capsules: CapsulesDep, clock: ClockDep) -> Template:
         capsule = await capsules.get(slug)
-        return page("organizer/publish.html", capsule=capsule, now=clock.now())
+        return page("organizer/publish.html", capsule=capsule, now=clock.now(), error=None)
 
     @post("/c/{slug:str}/publish", status_code=303)
-    async def publish(self, slug: str, capsules: CapsulesDep) -> Redirect:
-        await capsules.publish(slug)
+    async def publish(self, slug: str, capsules: CapsulesDep, clock: ClockDep) -> Template | Redirect:
+        try:
+            await capsules.publish(slug)
+        except ValidationError:  # the opening date passed while it was a draft
+            return page("organizer/publish.html", status_code=422, capsule=await capsules.get(slug), now=clock.now(),
+                        error=gettext("The opening date has passed. Change it in the settings, then publish."))
         return Redirect(path=f"/organize/c/{slug}", query_params={"done": "published"}, status_code=303)
 
 

@@ -82,7 +82,8 @@ class ReceiptPages(Controller):
             document = parse_document(await contributions.own_document(receipt_id, token))
             status = 413 if isinstance(exc, e.TooLargeError) else 415 if isinstance(exc, e.UnsupportedMediaError) else 422
             return _edit_page(capsule, receipt, token, posted.values, document.attachments, settings.max_upload_mb,
-                              errors=field_errors(exc), files_dropped=files > 0, status_code=status)
+                              errors=field_errors(exc), files_dropped=files > 0, status_code=status,
+                              keep=posted.keep)
         return Redirect(path=f"/receipts/{edited.id}", query_params={"token": token, "done": "edited"},
                         status_code=303)
 

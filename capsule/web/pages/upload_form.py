@@ -140,4 +140,5 @@ def field_errors(exc: e.ValidationError) -> dict[str, str]:
         if name not in TEXT_FIELDS:
             name, code = "title", "invalid"
         out[name] = gettext(texts.FIELD_ERRORS.get(code, texts.FIELD_ERRORS["invalid"]), max=LIMITS.get(name, ""))
-    return out
+    # In the order of the form, so the summary reads top to bottom like the page.
+    return {name: out[name] for name in TEXT_FIELDS if name in out}
