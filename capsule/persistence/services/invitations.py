@@ -82,6 +82,10 @@ class InvitationService:
             TransitionError: the capsule is sealed or opened.
         """
         organization = _clean(organization, ORGANIZATION_MAX, "organization", required=True)
+        if not organization.isprintable():
+            # It is printed in the public log; no line breaks or invisible direction overrides.
+            raise ValidationError("organization may not contain control or formatting characters",
+                                  field="organization")
         name = _clean(name, NAME_MAX, "name")
         email = _clean(email, 254, "email")
         if max_contributions is not None and not 1 <= max_contributions <= MAX_LIMIT:
