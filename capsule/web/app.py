@@ -77,7 +77,8 @@ def create_app(
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(jinja_environment())),
         openapi_config=OpenAPIConfig(
-            title="Capsule API", version=__version__, path="/schema", render_plugins=[SwaggerRenderPlugin()]
+            title="Capsule API", version=__version__, path="/schema", render_plugins=[SwaggerRenderPlugin()],
+            use_handler_docstrings=True,  # each call's docstring is its description
         ),
         response_cache_config=ResponseCacheConfig(default_expiration=None),
         stores=_stores(settings),

@@ -29,8 +29,10 @@ _MEANING = {
 
 
 def errors(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI responses for these error statuses, all `{code, detail, params}`."""
-    return {status: ResponseSpec(data_container=ErrorOut, description=_MEANING[status]) for status in statuses}
+    """OpenAPI responses for these error statuses, all `{code, detail, params}`; 400 always (it
+    replaces the shape Litestar would document for its own validation errors)."""
+    return {status: ResponseSpec(data_container=ErrorOut, description=_MEANING[status])
+            for status in sorted({400, *statuses})}
 
 
 def _schema(struct: type) -> dict[str, Any]:
