@@ -9,6 +9,7 @@ from sqlalchemy import text
 from capsule import __version__
 from capsule.core.canonical import b64
 from capsule.core.service_keys import kid_of
+from capsule.web.auth import PUBLIC
 from capsule.web.deps import DbDep, KeysDep
 
 
@@ -34,6 +35,7 @@ class SigningKeyOut(msgspec.Struct, frozen=True):
 
 class ServiceController(Controller):
     tags = ["service"]
+    opt = {PUBLIC: True}  # health and published keys: for everyone
 
     @get("/healthz", cache=False)
     async def health(self, db: DbDep) -> HealthOut:
