@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from capsule.core.errors import AuthError, RateLimitError
@@ -21,7 +22,7 @@ class AccountPages(Controller):
     include_in_schema = False
 
     @get("/login")
-    async def login_form(self, next: str | None = None) -> Template:  # noqa: A002 - the query name
+    async def login_form(self, next: FromQuery[str | None] = None) -> Template:  # noqa: A002 - the query name
         return page("accounts/login.html", next=safe_next(next), email="", error=None)
 
     @post("/login", status_code=200)

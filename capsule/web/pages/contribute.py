@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from capsule import i18n
@@ -41,8 +42,8 @@ class ContributePages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def form(self, slug: str, views: ViewsDep, capsules: CapsulesDep, settings: SettingsDep,
-                   invite: str = "") -> Template:
+    async def form(self, slug: FromPath[str], views: ViewsDep, capsules: CapsulesDep, settings: SettingsDep,
+                   invite: FromQuery[str] = "") -> Template:
         try:
             opening = await views.form_opening(slug, invite)
         except e.CapsuleError as exc:
@@ -51,7 +52,7 @@ class ContributePages(Controller):
         return form_page(opening.capsule, invite, values, settings.max_upload_mb)
 
     @post("/", status_code=200, opt={"exclude_from_csrf": True})  # checked in the stream instead
-    async def preview(self, slug: str, request: Request[Any, Any, Any], views: ViewsDep,
+    async def preview(self, slug: FromPath[str], request: Request[Any, Any, Any], views: ViewsDep,
                       capsules: CapsulesDep, contributions: ContributionsDep,
                       settings: SettingsDep) -> Template:
         posted = await read_form(request, MultipartLimits.for_settings(settings))
@@ -77,7 +78,7 @@ class ContributePages(Controller):
                     values={k: posted.values.get(k, "") for k in TEXT_FIELDS})
 
     @post("/confirm", status_code=303)
-    async def confirm(self, slug: str, request: Request[Any, Any, Any], capsules: CapsulesDep,
+    async def confirm(self, slug: FromPath[str], request: Request[Any, Any, Any], capsules: CapsulesDep,
                       contributions: ContributionsDep) -> Template | Redirect:
         values = await form_data(request)
         try:
@@ -95,7 +96,7 @@ class ContributePages(Controller):
                         status_code=303)
 
     @post("/change", status_code=200)
-    async def change(self, slug: str, request: Request[Any, Any, Any], capsules: CapsulesDep,
+    async def change(self, slug: FromPath[str], request: Request[Any, Any, Any], capsules: CapsulesDep,
                      settings: SettingsDep) -> Template:
         # Back from the preview with everything typed; the unconfirmed draft expires by itself.
         values = await form_data(request)

@@ -6,6 +6,7 @@ from typing import Any, Final
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from capsule.core.errors import NotFoundError, ValidationError
@@ -34,12 +35,12 @@ class InvitationPages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def index(self, slug: str, capsules: CapsulesDep, invitations: InvitationsDep, settings: SettingsDep,
-                    done: str | None = None, new: UUID | None = None) -> Template:
+    async def index(self, slug: FromPath[str], capsules: CapsulesDep, invitations: InvitationsDep, settings: SettingsDep,
+                    done: FromQuery[str | None] = None, new: FromQuery[UUID | None] = None) -> Template:
         return await _index(slug, capsules, invitations, settings.base_url, done=done, new=new)
 
     @post("/", status_code=200)
-    async def create(self, slug: str, request: Request[Any, Any, Any], capsules: CapsulesDep,
+    async def create(self, slug: FromPath[str], request: Request[Any, Any, Any], capsules: CapsulesDep,
                      invitations: InvitationsDep, settings: SettingsDep) -> Template | Redirect:
         values = await form_data(request)
         errors: dict[str, str] = {}
@@ -63,7 +64,7 @@ class InvitationPages(Controller):
                             status_code=422)
 
     @get("/{invitation_id:uuid}/revoke")
-    async def revoke_confirm(self, slug: str, invitation_id: UUID, capsules: CapsulesDep,
+    async def revoke_confirm(self, slug: FromPath[str], invitation_id: FromPath[UUID], capsules: CapsulesDep,
                              invitations: InvitationsDep) -> Template:
         capsule = await capsules.get(slug)
         invitation = next((i for i in await invitations.list(slug) if i.id == invitation_id), None)
@@ -72,7 +73,7 @@ class InvitationPages(Controller):
         return page("invitations/revoke.html", capsule=capsule, invitation=invitation)
 
     @post("/{invitation_id:uuid}/revoke", status_code=303)
-    async def revoke(self, slug: str, invitation_id: UUID, invitations: InvitationsDep) -> Redirect:
+    async def revoke(self, slug: FromPath[str], invitation_id: FromPath[UUID], invitations: InvitationsDep) -> Redirect:
         await invitations.revoke(slug, invitation_id)
         return Redirect(path=f"/organize/c/{slug}/invitations", query_params={"done": "revoked"}, status_code=303)
 
@@ -87,7 +88,7 @@ def invitation_link(base_url: str, slug: str, token: str) -> str:
 
 
 async def _index(slug: str, capsules: Any, invitations: Any, base_url: str, *, done: str | None = None,
-                 new: UUID | None = None, values: dict[str, str] | None = None,
+                 new: FromQuery[UUID | None] = None, values: dict[str, str] | None = None,
                  errors: dict[str, str] | None = None, status_code: int = 200) -> Template:
     capsule = await capsules.get(slug)
     listed = await invitations.list(slug)

@@ -7,6 +7,7 @@ from urllib.parse import quote
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Stream, Template
 
 from capsule.core.errors import ValidationError
@@ -29,8 +30,8 @@ class ModerationPages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def queue(self, slug: str, capsules: CapsulesDep, moderation: ModerationDep,
-                    status: str | None = None, done: str | None = None) -> Template:
+    async def queue(self, slug: FromPath[str], capsules: CapsulesDep, moderation: ModerationDep,
+                    status: FromQuery[str | None] = None, done: FromQuery[str | None] = None) -> Template:
         capsule = await capsules.get(slug)
         shown = status if status in TABS else None
         items = await moderation.queue(slug)
@@ -41,14 +42,14 @@ class ModerationPages(Controller):
                     shown=shown, notice=DONE.get(done or ""))
 
     @get("/{contribution_id:uuid}")
-    async def read(self, slug: str, contribution_id: UUID, capsules: CapsulesDep, moderation: ModerationDep) -> Template:
+    async def read(self, slug: FromPath[str], contribution_id: FromPath[UUID], capsules: CapsulesDep, moderation: ModerationDep) -> Template:
         capsule = await capsules.get(slug)
         [item] = await moderation.read(slug, [contribution_id])  # audit-logged: an organizer read it
         return page("moderation/read.html", capsule=capsule, item=item.item, document=item.document,
                     note="", error=None, note_max=NOTE_MAX)
 
     @post("/{contribution_id:uuid}/decision", status_code=303)
-    async def decide(self, slug: str, contribution_id: UUID, request: Request[Any, Any, Any],
+    async def decide(self, slug: FromPath[str], contribution_id: FromPath[UUID], request: Request[Any, Any, Any],
                      capsules: CapsulesDep, moderation: ModerationDep) -> Template | Redirect:
         values = await form_data(request)
         decision = values.get("decision", "")
@@ -64,7 +65,7 @@ class ModerationPages(Controller):
         return Redirect(path=f"/organize/c/{slug}/contributions", query_params={"done": decision}, status_code=303)
 
     @get("/{contribution_id:uuid}/attachments/{index:int}")
-    async def attachment(self, slug: str, contribution_id: UUID, index: int, moderation: ModerationDep) -> Stream:
+    async def attachment(self, slug: FromPath[str], contribution_id: FromPath[UUID], index: FromPath[int], moderation: ModerationDep) -> Stream:
         meta, chunks = await moderation.attachment(slug, contribution_id, index)
         media_type = "text/plain; charset=utf-8" if meta.media_type == "text/plain" else meta.media_type
         return Stream(chunks, media_type=media_type, headers={

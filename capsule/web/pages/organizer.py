@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from capsule.core.errors import ConflictError, TransitionError, ValidationError
@@ -53,22 +54,22 @@ class OrganizerPages(Controller):
         return _form_page(form, None, status_code=422)
 
     @get("/c/{slug:str}")
-    async def overview(self, slug: str, capsules: CapsulesDep, views: ViewsDep, clock: ClockDep,
-                       done: str | None = None) -> Template:
+    async def overview(self, slug: FromPath[str], capsules: CapsulesDep, views: ViewsDep, clock: ClockDep,
+                       done: FromQuery[str | None] = None) -> Template:
         capsule = await capsules.get(slug)
         counts = (await views.counts([capsule.id]))[capsule.id]
         return page("organizer/capsule.html", capsule=capsule, counts=counts, now=clock.now(),
                     notice=DONE.get(done or ""))
 
     @get("/c/{slug:str}/edit")
-    async def edit_form(self, slug: str, capsules: CapsulesDep) -> Template:
+    async def edit_form(self, slug: FromPath[str], capsules: CapsulesDep) -> Template:
         capsule = await capsules.get(slug)
         if capsule.state != "draft":
             raise TransitionError(f"cannot edit a {capsule.state} capsule", state=capsule.state)
         return _form_page(CapsuleForm.of(capsule), capsule)
 
     @post("/c/{slug:str}/edit", status_code=200)
-    async def update(self, slug: str, request: Request[Any, Any, Any], capsules: CapsulesDep) -> Template | Redirect:
+    async def update(self, slug: FromPath[str], request: Request[Any, Any, Any], capsules: CapsulesDep) -> Template | Redirect:
         current = await capsules.get(slug)
         form = CapsuleForm(await form_data(request))
         spec = form.spec(current)
@@ -82,12 +83,12 @@ class OrganizerPages(Controller):
         return _form_page(form, current, status_code=422)
 
     @get("/c/{slug:str}/publish")
-    async def publish_confirm(self, slug: str, capsules: CapsulesDep, clock: ClockDep) -> Template:
+    async def publish_confirm(self, slug: FromPath[str], capsules: CapsulesDep, clock: ClockDep) -> Template:
         capsule = await capsules.get(slug)
         return page("organizer/publish.html", capsule=capsule, now=clock.now(), error=None)
 
     @post("/c/{slug:str}/publish", status_code=303)
-    async def publish(self, slug: str, capsules: CapsulesDep, clock: ClockDep) -> Template | Redirect:
+    async def publish(self, slug: FromPath[str], capsules: CapsulesDep, clock: ClockDep) -> Template | Redirect:
         try:
             await capsules.publish(slug)
         except ValidationError:  # the opening date passed while it was a draft

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, get
+from litestar.params import FromPath
 from litestar.response import Template
 
 from capsule.core.lifecycle import State
@@ -23,7 +24,7 @@ class PublicPages(Controller):
         return page("public/home.html", groups=groups, counts=counts, now=clock.now())
 
     @get("/c/{slug:str}")
-    async def capsule(self, slug: str, views: ViewsDep, clock: ClockDep) -> Template:
+    async def capsule(self, slug: FromPath[str], views: ViewsDep, clock: ClockDep) -> Template:
         shown = await views.capsule_page(slug)
         return page("public/capsule.html", capsule=shown.capsule, counts=shown.counts, log=shown.log,
                     now=clock.now())

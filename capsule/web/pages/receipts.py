@@ -10,6 +10,7 @@ from typing import Any, Final
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
 from capsule.core import errors as e
@@ -36,8 +37,8 @@ class ReceiptPages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def receipt(self, receipt_id: UUID, contributions: ContributionsDep, capsules: CapsulesDep,
-                      clock: ClockDep, settings: SettingsDep, token: str = "", done: str | None = None) -> Template:
+    async def receipt(self, receipt_id: FromPath[UUID], contributions: ContributionsDep, capsules: CapsulesDep,
+                      clock: ClockDep, settings: SettingsDep, token: FromQuery[str] = "", done: FromQuery[str | None] = None) -> Template:
         receipt = await contributions.receipt(receipt_id, token)
         capsule = await capsules.get(receipt.capsule_slug)
         link = f"{settings.base_url}/receipts/{receipt.id}?token={receipt.receipt_token}"
@@ -45,7 +46,7 @@ class ReceiptPages(Controller):
                     token=token, notice=DONE.get(done or ""), can_change=_open(capsule, clock.now()))
 
     @get("/document")
-    async def document(self, receipt_id: UUID, contributions: ContributionsDep, token: str = "") -> Response[bytes]:
+    async def document(self, receipt_id: FromPath[UUID], contributions: ContributionsDep, token: FromQuery[str] = "") -> Response[bytes]:
         data = await contributions.own_document(receipt_id, token)
         return Response(data, media_type="application/json", headers={
             "content-disposition": f'attachment; filename="contribution-{receipt_id}.json"',
@@ -53,8 +54,8 @@ class ReceiptPages(Controller):
         })
 
     @get("/edit")
-    async def edit_form(self, receipt_id: UUID, contributions: ContributionsDep, capsules: CapsulesDep,
-                        settings: SettingsDep, token: str = "") -> Template:
+    async def edit_form(self, receipt_id: FromPath[UUID], contributions: ContributionsDep, capsules: CapsulesDep,
+                        settings: SettingsDep, token: FromQuery[str] = "") -> Template:
         receipt = await contributions.receipt(receipt_id, token)
         capsule = await capsules.get(receipt.capsule_slug)
         document = parse_document(await contributions.own_document(receipt_id, token))
@@ -64,7 +65,7 @@ class ReceiptPages(Controller):
         return _edit_page(capsule, receipt, token, values, document.attachments, settings.max_upload_mb)
 
     @post("/edit", status_code=303, opt={"exclude_from_csrf": True})  # checked in the stream instead
-    async def edit(self, receipt_id: UUID, request: Request[Any, Any, Any], contributions: ContributionsDep,
+    async def edit(self, receipt_id: FromPath[UUID], request: Request[Any, Any, Any], contributions: ContributionsDep,
                    capsules: CapsulesDep, settings: SettingsDep) -> Template | Redirect:
         posted = await read_form(request, MultipartLimits.for_settings(settings))
         token = posted.values.get("token", "")
@@ -88,14 +89,14 @@ class ReceiptPages(Controller):
                         status_code=303)
 
     @get("/withdraw")
-    async def withdraw_confirm(self, receipt_id: UUID, contributions: ContributionsDep, capsules: CapsulesDep,
-                               token: str = "") -> Template:
+    async def withdraw_confirm(self, receipt_id: FromPath[UUID], contributions: ContributionsDep, capsules: CapsulesDep,
+                               token: FromQuery[str] = "") -> Template:
         receipt = await contributions.receipt(receipt_id, token)
         capsule = await capsules.get(receipt.capsule_slug)
         return page("receipts/withdraw.html", receipt=receipt, capsule=capsule, token=token)
 
     @post("/withdraw", status_code=303)
-    async def withdraw(self, receipt_id: UUID, request: Request[Any, Any, Any], contributions: ContributionsDep,
+    async def withdraw(self, receipt_id: FromPath[UUID], request: Request[Any, Any, Any], contributions: ContributionsDep,
                        capsules: CapsulesDep) -> Template | Redirect:
         token = (await form_data(request)).get("token", "")
         receipt = await contributions.receipt(receipt_id, token)

@@ -15,7 +15,7 @@ from secrets import compare_digest
 from typing import Any, Final
 
 from litestar import Request
-from litestar.exceptions import PermissionDeniedException
+from litestar.exceptions import HTTPException, PermissionDeniedException
 from litestar.middleware.csrf import CSRF_SECRET_LENGTH, generate_csrf_hash
 from litestar.utils.scope.state import ScopeState
 
@@ -47,6 +47,17 @@ def check_csrf(request: Request[Any, Any, Any], token: str) -> None:
     ScopeState.from_scope(request.scope).csrf_token = token  # the next page's forms reuse it
 
 
+class _Tap:
+    """The request as the reader sees it, keeping hold of its one body stream (to drain it)."""
+
+    def __init__(self, request: Request[Any, Any, Any]) -> None:
+        self.headers = request.headers
+        self.source = request.stream()
+
+    def stream(self) -> AsyncIterator[bytes]:
+        return self.source
+
+
 @dataclass
 class PostedForm:
     """The text fields of a posted contribution form, and its files still to be read."""
@@ -57,6 +68,7 @@ class PostedForm:
     _first_file: FilePart | None = None
     files_seen: int = 0
     refused: e.ValidationError | None = None
+    _tap: _Tap | None = None
 
     async def files(self) -> AsyncIterator[FilePart]:
         """The files, in order, each streamed once (the service encrypts them as they come)."""
@@ -71,14 +83,22 @@ class PostedForm:
                     yield part
 
     async def drain(self) -> int:
-        """Read what is left of the request (after a refusal), so the browser gets the page
-        cleanly; returns how many files the form carried, to ask for them again."""
+        """Read what is left of the request (after a refusal), so the browser, which may still
+        be uploading, gets the page rather than a reset connection; returns how many files
+        the form carried, to ask for them again."""
         try:
             async for part in self.files():
                 async for _ in part.chunks():
                     pass
-        except e.CapsuleError:
-            pass  # a body over its cap: stop reading, the answer is the same
+        except (e.CapsuleError, RuntimeError):
+            # A part refused half-way (too large, say) cannot be skipped by the reader: read
+            # the rest of the same body stream raw, up to the app's body limit, and drop it.
+            if self._tap is not None:
+                try:
+                    async for _ in self._tap.source:
+                        pass
+                except HTTPException:
+                    pass  # over the app's body limit: stop reading
         return self.files_seen
 
     def fields(self) -> ContributionFields:
@@ -96,12 +116,13 @@ async def read_form(request: Request[Any, Any, Any], limits: MultipartLimits) ->
         PermissionDeniedException: no or a wrong CSRF token (403).
         UnsupportedMediaError, FormatError: not a well-formed multipart form (see `read_multipart`).
     """
-    parts = read_multipart(request, limits).__aiter__()
+    tap = _Tap(request)
+    parts = read_multipart(tap, limits).__aiter__()
     first = await anext(parts, None)
     if first is None or first.is_file or first.name != "_csrf_token":
         raise PermissionDeniedException("CSRF token verification failed")
     check_csrf(request, (await first.text()).strip())
-    form = PostedForm(values={}, _parts=parts)
+    form = PostedForm(values={}, _parts=parts, _tap=tap)
     try:
         async for part in parts:
             if part.is_file:
