@@ -39,17 +39,12 @@ def _cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-async def app_db(db_url: str) -> AsyncIterator[Database]:
-    database = Database(db_url)
-    try:
-        yield database
-    finally:
-        await database.dispose()
-
-
-@pytest.fixture
-def app(settings: Settings, clock: ManualClock, service_keys: ServiceKeys, app_db: Database) -> Litestar:
-    return create_app(settings.with_(max_upload_mb=1), clock, keys=service_keys, database=app_db)
+def app(settings: Settings, clock: ManualClock, service_keys: ServiceKeys, db_url: str) -> Litestar:
+    app_db = Database(db_url)
+    app = create_app(settings.with_(max_upload_mb=1), clock, keys=service_keys, database=app_db)
+    # Its connections belong to the client's event loop: close them there, at the app's shutdown.
+    app.on_shutdown.append(app_db.dispose)
+    return app
 
 
 @pytest.fixture
