@@ -19,7 +19,6 @@ from litestar.response import Template
 
 from capsule import i18n
 from capsule.core import errors as e
-from capsule.core.clock import parse_utc_text
 from capsule.i18n import gettext
 from capsule.persistence.services.capsules import CapsuleService
 from capsule.persistence.services.contributions import ContributionService
@@ -117,13 +116,6 @@ def invitation_message(exc: e.CapsuleError) -> str:
                        "(%(limit)s). Please ask the organizers for a new one.", limit=exc.params.get("limit", "?"))
     return gettext("This invitation link is not valid. Check that it was copied whole, or ask the organizers "
                    "for a new one.")
-
-
-def parse_closed_at(exc: e.CapsuleError) -> datetime | None:
-    try:
-        return parse_utc_text(str(exc.params["closed_at"]))
-    except (KeyError, ValueError):
-        return None
 
 
 def new_submit_key() -> str:
