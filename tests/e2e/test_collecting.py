@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.server import ORGANIZER_EMAIL, ORGANIZER_PASSWORD, LiveServer
 from tests.factories.collecting import png
@@ -21,6 +22,7 @@ FORM_HEADINGS = {"kk": "Уақыт капсуласына жазбаңыз", "ru
                  "en": "Your contribution to the time capsule"}
 RECEIPT_HEADINGS = {"kk": "Жазбаңыздың түбіртегі", "ru": "Квитанция о вашем материале",
                     "en": "Receipt of your contribution"}
+COPIED = {"kk": "Көшірілді", "ru": "Скопировано", "en": "Copied"}
 ACCEPTED = {"kk": "Қабылданды", "ru": "Принято", "en": "Accepted"}
 # What each leader writes, and which kind (by arrow keys from the first radio button).
 WRITES = {
@@ -72,6 +74,8 @@ def prepare(organizer: Any, base: str, lang: str, folder: Path) -> str:
     organizer.locator("main form button[type=submit]").click()
     copy = organizer.locator("button[data-copy]").first
     assert copy.is_visible()  # shown by the external script; hidden without JavaScript
+    copy.click()
+    expect(copy).to_have_text(COPIED[lang])
     shoot(organizer, folder, f"{lang}-1-invitations")
     return str(organizer.locator("input[readonly][id^='link-']").first.input_value())
 
@@ -128,7 +132,8 @@ def test_a_leader_contributes_by_keyboard_without_javascript_and_the_organizer_a
         live_server: LiveServer, browser: Any, screenshots: Path, lang: str) -> None:
     base = live_server.base_url
     errors: list[str] = []
-    organizer_context = browser.new_context(viewport={"width": 1200, "height": 900})
+    organizer_context = browser.new_context(viewport={"width": 1200, "height": 900},
+                                            permissions=["clipboard-read", "clipboard-write"])
     leader_context = browser.new_context(java_script_enabled=False, viewport={"width": 900, "height": 900})
     try:
         organizer = organizer_context.new_page()
