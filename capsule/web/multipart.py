@@ -33,7 +33,7 @@ Errors are core errors (`FormatError`, `ValidationError`, `TooLargeError`), so
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
@@ -176,7 +176,7 @@ def boundary_of(content_type: str | None) -> bytes:
     return boundary
 
 
-async def read_multipart(request: Any, limits: MultipartLimits) -> AsyncIterator[Part]:
+async def read_multipart(request: Any, limits: MultipartLimits) -> AsyncGenerator[Part, None]:
     """The parts of a `multipart/form-data` request body, in order (see the module docstring).
 
     Raises:
@@ -232,7 +232,7 @@ class _Stream:
                 raise FormatError(f"malformed multipart body: {exc}") from None
         return self.events.popleft()
 
-    async def parts(self) -> AsyncIterator[Part]:
+    async def parts(self) -> AsyncGenerator[Part, None]:
         fields = files = 0
         current: Part | None = None
         while True:

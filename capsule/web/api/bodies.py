@@ -10,7 +10,7 @@ bytes that do not parse, 422 naming the field for values that break a rule).
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, Final, TypeVar
 
 import msgspec
@@ -71,9 +71,10 @@ async def read_json(request: Request[Any, Any, Any], type_: type[T], *, limit: i
     return decode_json(bytes(body), type_)
 
 
-async def read_contribution(request: Request[Any, Any, Any], settings: Settings, type_: type[T]) -> tuple[T, AsyncIterator[Upload]]:
+async def read_contribution(request: Request[Any, Any, Any], settings: Settings,
+                            type_: type[T]) -> tuple[T, AsyncGenerator[Upload, None]]:
     """The contribution's fields, and its files as a stream to hand to the service (in order;
-    each file is read while the service encrypts it).
+    each file is read while the service encrypts it). The caller closes the stream.
 
     Raises:
         UnsupportedMediaError: neither application/json nor multipart/form-data (415).
@@ -110,15 +111,18 @@ async def read_contribution(request: Request[Any, Any, Any], settings: Settings,
     return fields, _files(first, parts)
 
 
-async def _files(first: FilePart | None, rest: AsyncIterator[Part]) -> AsyncIterator[Upload]:
+async def _files(first: FilePart | None, rest: AsyncGenerator[Part, None]) -> AsyncGenerator[Upload, None]:
     part: Part | None = first
-    while part is not None:
-        if part.name != FILES_FIELD:
-            raise ValidationError(f"files go in the field {FILES_FIELD!r}, not {part.name!r}", field=part.name)
-        yield part  # type: ignore[misc]  # a FilePart: the reader refuses text after a file
-        part = await anext(rest, None)
+    try:
+        while part is not None:
+            if part.name != FILES_FIELD:
+                raise ValidationError(f"files go in the field {FILES_FIELD!r}, not {part.name!r}", field=part.name)
+            yield part  # type: ignore[misc]  # a FilePart: the reader refuses text after a file
+            part = await anext(rest, None)
+    finally:
+        await rest.aclose()
 
 
-async def _no_files() -> AsyncIterator[Upload]:
+async def _no_files() -> AsyncGenerator[Upload, None]:
     return
     yield  # an empty async generator

@@ -48,8 +48,8 @@ class ContributionApi(Controller):
     async def submit_contribution(
         self, slug: FromPath[str], request: Request[Any, Any, Any], contribution_service: ContributionServiceDep,
         settings: SettingsDep,
-        x_invitation: Annotated[str | None, HeaderParameter(name="X-Invitation", max_length=100,
-                                                      description="the invitation token (inv_…)")] = None,
+        x_invitation: Annotated[str | None, HeaderParameter(name="X-Invitation",
+                                                            description="the invitation token (inv_…)")] = None,
         idempotency_key: Annotated[str | None, HeaderParameter(
             name="Idempotency-Key", description="1-64 printable characters; a retry with the same key "
                                                   "returns the same receipt")] = None,
@@ -60,8 +60,11 @@ class ContributionApi(Controller):
         if not x_invitation:
             raise InvitationError("send the invitation token in the X-Invitation header", reason="missing")
         fields, uploads = await read_contribution(request, settings, ContributionSubmit)
-        receipt = await contribution_service.submit(slug, x_invitation, fields.to_service(), uploads,
-                                                    submit_key=idempotency_key)
+        try:
+            receipt = await contribution_service.submit(slug, x_invitation, fields.to_service(), uploads,
+                                                        submit_key=idempotency_key)
+        finally:
+            await uploads.aclose()  # a refusal may come before the files were read
         return ReceiptOut.of(receipt, settings.base_url)
 
     @get("/", guards=[requires_organizer], responses=errors(401, 404, 409))

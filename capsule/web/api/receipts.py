@@ -56,8 +56,11 @@ class ReceiptApi(Controller):
         """A new version (until the deadline): every field again, `keep_attachments` lists the
         current attachments to keep, new files as multipart `attachments`. New commitment."""
         fields, uploads = await read_contribution(request, settings, ContributionEdit)
-        receipt = await contribution_service.edit(receipt_id, token, fields.to_service(), uploads,
-                                                  keep=fields.keep_attachments)
+        try:
+            receipt = await contribution_service.edit(receipt_id, token, fields.to_service(), uploads,
+                                                      keep=fields.keep_attachments)
+        finally:
+            await uploads.aclose()
         return ReceiptOut.of(receipt, settings.base_url)
 
     @delete("/{receipt_id:uuid}", status_code=200, responses=errors(404, 409, 422))

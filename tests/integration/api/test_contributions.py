@@ -56,7 +56,9 @@ async def test_a_multipart_submission_with_a_png_and_a_text_file(api: Api) -> No
         "content-disposition"]
 
 
-@pytest.mark.parametrize(("invitation", "reason"), [(None, "missing"), ("inv_" + "A" * 43, "unknown"), ("nonsense", "unknown")])
+@pytest.mark.parametrize(("invitation", "reason"), [
+    (None, "missing"), ("inv_" + "A" * 43, "unknown"), ("nonsense", "unknown"), ("inv_" + "A" * 500, "unknown"),
+])
 async def test_a_missing_or_unknown_invitation_is_403_with_its_reason(api: Api, invitation: str | None, reason: str) -> None:
     await api.collecting()
     response = await api.client.post("/api/v1/capsules/almaty-2026/contributions", json=kk_fields(),
@@ -64,6 +66,14 @@ async def test_a_missing_or_unknown_invitation_is_403_with_its_reason(api: Api, 
     assert response.status_code == 403
     assert response.json()["code"] == "invitation.invalid"
     assert response.json()["params"]["reason"] == reason
+
+
+async def test_a_bad_invitation_is_refused_before_any_file_is_stored(api: Api, db: Database) -> None:
+    await api.collecting()
+    response = await api.submit("inv_" + "C" * 43, data=kk_fields(),
+                                files=[("attachments", ("a.png", png(), "image/png"))])
+    assert response.status_code == 403
+    assert await count(db, m.Blob) == 0
 
 
 async def test_a_used_up_invitation_and_one_of_another_capsule_are_refused(api: Api) -> None:
