@@ -10,7 +10,7 @@ bytes that do not parse, 422 naming the field for values that break a rule).
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any, Final, TypeVar
 
 import msgspec

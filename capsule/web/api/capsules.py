@@ -96,7 +96,8 @@ class CapsuleApi(Controller):
         return CapsuleOut.of(capsule, settings.base_url, CountsOut(total=0, by_status={}, by_kind={}))
 
     @get("/{slug:str}", opt={PUBLIC: True}, responses=errors(401, 404))
-    async def show_capsule(self, slug: FromPath[str], request: Request[Any, Any, Any], capsule_service: CapsuleServiceDep,
+    async def show_capsule(self, slug: FromPath[str], request: Request[Any, Any, Any],
+                           capsule_service: CapsuleServiceDep,
                            settings: SettingsDep, view_service: ViewServiceDep) -> CapsuleOut:
         """One capsule's public fields and counts (a draft only with a bearer token)."""
         capsule = await visible(await capsule_service.get(slug), request)
@@ -115,7 +116,8 @@ class CapsuleApi(Controller):
 
     @post("/{slug:str}/publish", guards=[requires_organizer], status_code=200,
           responses=errors(401, 404, 409, 422))
-    async def publish_capsule(self, slug: FromPath[str], capsule_service: CapsuleServiceDep, settings: SettingsDep) -> CapsuleOut:
+    async def publish_capsule(self, slug: FromPath[str], capsule_service: CapsuleServiceDep,
+                              settings: SettingsDep) -> CapsuleOut:
         """draft → collecting: invitations start to work."""
         return CapsuleOut.of(await capsule_service.publish(slug), settings.base_url)
 

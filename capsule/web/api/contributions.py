@@ -103,7 +103,8 @@ class ContributionApi(Controller):
 
     @post("/{contribution_id:uuid}/decision", guards=[requires_organizer], status_code=200,
           request_max_body_size=JSON_MAX, responses=errors(400, 401, 404, 409, 413, 422))
-    async def decide_contribution(self, slug: FromPath[str], contribution_id: FromPath[UUID], data: JSONBody[ContributionDecide],
+    async def decide_contribution(self, slug: FromPath[str], contribution_id: FromPath[UUID],
+                                  data: JSONBody[ContributionDecide],
                                   moderation_service: ModerationServiceDep) -> ContributionOut:
         """Accept or reject while collecting (either can be changed until sealing); the note goes
         to the contributor's receipt, never to the public log."""

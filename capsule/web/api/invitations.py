@@ -22,7 +22,8 @@ class InvitationApi(Controller):
     dependencies = SERVICES
 
     @post("/", status_code=201, request_max_body_size=JSON_MAX, responses=errors(400, 401, 404, 409, 413, 422))
-    async def create_invitation(self, slug: FromPath[str], data: JSONBody[InvitationCreate], invitation_service: InvitationServiceDep,
+    async def create_invitation(self, slug: FromPath[str], data: JSONBody[InvitationCreate],
+                                invitation_service: InvitationServiceDep,
                                 settings: SettingsDep) -> InvitationOut:
         """A personal link (`url`, holding `token`) for one leader; works once the capsule collects."""
         view = await invitation_service.create(slug, data.organization, data.name, data.email, data.max_contributions)
@@ -36,7 +37,8 @@ class InvitationApi(Controller):
         return InvitationListOut(invitations=[InvitationOut.of(v, settings.base_url, slug) for v in views])
 
     @delete("/{invitation_id:uuid}", status_code=200, responses=errors(401, 404))
-    async def revoke_invitation(self, slug: FromPath[str], invitation_id: FromPath[UUID], invitation_service: InvitationServiceDep,
+    async def revoke_invitation(self, slug: FromPath[str], invitation_id: FromPath[UUID],
+                                invitation_service: InvitationServiceDep,
                                 settings: SettingsDep) -> InvitationOut:
         """Revoke a link; what was already submitted with it stays."""
         return InvitationOut.of(await invitation_service.revoke(slug, invitation_id), settings.base_url, slug)

@@ -123,7 +123,8 @@ async def small_api(settings: Settings, clock: ManualClock, service_keys: Servic
         yield Api(client, token)
 
 
-def multipart_body(parts: list[tuple[str, str | None, bytes]], boundary: str = "capsule-test-boundary") -> tuple[bytes, str]:
+def multipart_body(parts: list[tuple[str, str | None, bytes]],
+                   boundary: str = "capsule-test-boundary") -> tuple[bytes, str]:
     """A hand-made multipart body, in exactly the given order: [(name, filename or None, bytes)]."""
     out = b""
     for name, filename, value in parts:

@@ -68,7 +68,8 @@ async def test_the_canary_is_nowhere_on_disk_or_in_the_logs(
     await api.collecting()
     invitation = await api.invite()
     text = {name: f"{value} {canary}" for name, value in kk_fields().items() if name not in ("kind", "language")}
-    as_json = await api.submit(invitation["token"], json=kk_fields(**text), headers={"Idempotency-Key": uuid.uuid4().hex})
+    as_json = await api.submit(invitation["token"], json=kk_fields(**text),
+                               headers={"Idempotency-Key": uuid.uuid4().hex})
     as_form = await api.submit(invitation["token"], data=kk_fields(**text), files=[
         ("attachments", ("жазба.txt", f"Құпия мәтін: {canary}\n".encode() * 2000, "text/plain")),
         ("attachments", ("сурет.png", png(32, 32, marker=canary.encode()), "image/png")),

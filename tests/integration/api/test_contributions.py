@@ -59,7 +59,8 @@ async def test_a_multipart_submission_with_a_png_and_a_text_file(api: Api) -> No
 @pytest.mark.parametrize(("invitation", "reason"), [
     (None, "missing"), ("inv_" + "A" * 43, "unknown"), ("nonsense", "unknown"), ("inv_" + "A" * 500, "unknown"),
 ])
-async def test_a_missing_or_unknown_invitation_is_403_with_its_reason(api: Api, invitation: str | None, reason: str) -> None:
+async def test_a_missing_or_unknown_invitation_is_403_with_its_reason(api: Api, invitation: str | None,
+                                                                      reason: str) -> None:
     await api.collecting()
     response = await api.client.post("/api/v1/capsules/almaty-2026/contributions", json=kk_fields(),
                                      headers={"X-Invitation": invitation} if invitation else {})
@@ -108,7 +109,8 @@ async def test_a_draft_capsule_and_a_passed_deadline_are_409(api: Api, clock: Ma
     ({"kind": "wish"}, ["kind"]),
     ({"language": "de"}, ["language"]),
 ])
-async def test_bad_fields_are_422_naming_them_as_json_and_as_multipart(api: Api, changes: dict, fields: list[str]) -> None:
+async def test_bad_fields_are_422_naming_them_as_json_and_as_multipart(api: Api, changes: dict,
+                                                                      fields: list[str]) -> None:
     await api.collecting()
     invitation = await api.invite()
     as_json = await api.submit(invitation["token"], json=kk_fields(**changes))

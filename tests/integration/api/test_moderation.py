@@ -47,7 +47,8 @@ async def test_accepting_and_rejecting_with_a_note_for_the_contributor(api: Api)
     rejected = await api.client.post(f"{base}/{second['id']}/decision", headers=api.auth,
                                      json={"decision": "reject", "note": note})
     assert rejected.json()["status"] == "rejected" and rejected.json()["decided_at"] == "2026-03-05T05:00:00Z"
-    receipt = (await api.client.get(f"/api/v1/receipts/{second['id']}", params={"token": second["receipt_token"]})).json()
+    receipt = (await api.client.get(f"/api/v1/receipts/{second['id']}",
+                                    params={"token": second["receipt_token"]})).json()
     assert receipt["status"] == "rejected" and receipt["decision_note"] == note
     log = (await api.client.get("/api/v1/capsules/almaty-2026/log")).text
     assert "қысқартып" not in log and '"has_note":true' in log

@@ -59,7 +59,8 @@ async def test_fields_and_files_arrive_in_order_whatever_the_piece_size(piece: i
 
 
 async def test_an_empty_file_input_is_skipped_and_an_unread_part_is_passed_over() -> None:
-    req = request([("a", None, b"1"), ("attachments", "", b""), ("attachments", "x.png", png()), ("attachments", "y.txt", b"y")])
+    req = request([("a", None, b"1"), ("attachments", "", b""), ("attachments", "x.png", png()),
+                   ("attachments", "y.txt", b"y")])
     names = []
     async for part in read_multipart(req, LIMITS):
         names.append((part.name, part.filename))  # nothing read: the reader skips each part's rest
@@ -76,7 +77,8 @@ async def test_an_empty_file_input_is_skipped_and_an_unread_part_is_passed_over(
 async def test_each_rule_has_its_error_naming_the_part(parts: list, error: type[Exception], field: str) -> None:
     with pytest.raises(error) as caught:
         await read_all(request(parts))
-    assert getattr(caught.value, "field", None) == field or caught.value.params.get("field") == field  # type: ignore[attr-defined]
+    named = getattr(caught.value, "field", None) or caught.value.params.get("field")  # type: ignore[attr-defined]
+    assert named == field
 
 
 async def test_a_file_over_the_limit_is_refused_after_its_first_extra_piece() -> None:
@@ -101,7 +103,8 @@ async def test_the_whole_body_is_capped_while_streaming_and_by_its_declared_leng
 
 
 @pytest.mark.parametrize(("body", "content_type", "error"), [
-    (b"--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nunfinished", "multipart/form-data; boundary=b", FormatError),
+    (b"--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nunfinished", "multipart/form-data; boundary=b",
+     FormatError),
     (b"garbage without any boundary", "multipart/form-data; boundary=b", FormatError),
     (b"--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--\r\n", "multipart/form-data; boundary=b", FormatError),
     (b"--b\r\nContent-Disposition: form-data; name=\"a\"\r\nX: " + b"y" * 9000 + b"\r\n\r\nx\r\n--b--\r\n",

@@ -18,7 +18,8 @@ async def _receipt(api: Api, **kw: object) -> dict:
     await api.collecting(**kw)  # type: ignore[arg-type]
     invitation = await api.invite()
     response = await api.submit(invitation["token"], data=kk_fields(), files=[
-        ("attachments", ("бірінші.png", png(), "image/png")), ("attachments", ("екінші.txt", "Сәлем!".encode(), "text/plain"))])
+        ("attachments", ("бірінші.png", png(), "image/png")),
+        ("attachments", ("екінші.txt", "Сәлем!".encode(), "text/plain"))])
     assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]
 
@@ -97,7 +98,8 @@ async def test_after_the_deadline_a_receipt_can_be_read_but_not_changed(api: Api
     clock.set(datetime(2026, 3, 6, tzinfo=UTC))
     url, token = f"/api/v1/receipts/{receipt['id']}", {"token": receipt["receipt_token"]}
     assert (await api.client.get(url, params=token)).status_code == 200
-    for response in (await api.client.put(url, params=token, json=kk_fields()), await api.client.delete(url, params=token)):
+    refused = [await api.client.put(url, params=token, json=kk_fields()), await api.client.delete(url, params=token)]
+    for response in refused:
         assert response.status_code == 409
         assert response.json()["params"]["closed_at"] == "2026-03-05T19:00:00Z"
     assert msgspec.json.decode((await api.client.get(url, params=token)).content)["status"] == "pending"
