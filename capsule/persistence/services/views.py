@@ -89,18 +89,21 @@ class ViewService:
         status: dict[UUID, Counter[str]] = {cid: Counter() for cid in capsule_ids}
         kind: dict[UUID, Counter[str]] = {cid: Counter() for cid in capsule_ids}
         async with self.db.read() as session:
+            c = m.Contribution
             rows = await session.execute(
-                select(m.Contribution.capsule_id, m.Contribution.status, m.Contribution.kind, func.count())
-                .where(m.Contribution.capsule_id.in_(capsule_ids), m.Contribution.status != Status.DRAFT)
-                .group_by(m.Contribution.capsule_id, m.Contribution.status, m.Contribution.kind))
+                select(c.capsule_id, c.status, c.kind, func.count())
+                .where(c.capsule_id.in_(capsule_ids), c.status != Status.DRAFT)
+                .group_by(c.capsule_id, c.status, c.kind))
             for capsule_id, state, kind_, n in rows:
                 status[capsule_id][state] += n
                 if state in COUNTED:
                     kind[capsule_id][kind_] += n
+            i = m.Invitation
             invited = dict((await session.execute(
-                select(m.Invitation.capsule_id, func.count()).where(m.Invitation.capsule_id.in_(capsule_ids))
-                .group_by(m.Invitation.capsule_id))).tuples().all())
-        return {cid: Counts(dict(status[cid]), dict(kind[cid]), invited.get(cid, 0)) for cid in capsule_ids}
+                select(i.capsule_id, func.count()).where(i.capsule_id.in_(capsule_ids))
+                .group_by(i.capsule_id))).tuples().all())
+        return {cid: Counts(dict(status[cid]), dict(kind[cid]), invited.get(cid, 0))
+                for cid in capsule_ids}
 
     async def capsule_page(self, slug: str) -> CapsulePage:
         """A published capsule with its counts and its public log.
@@ -116,8 +119,9 @@ class ViewService:
         log = []
         for row in rows:
             event = audit.parse_event(row.body)
-            log.append(LogLine(seq=event.seq, at=event.at, type=str(event.type), actor=str(event.actor),
-                               organization=event.data.get("organization"), hash=row.hash.hex()))
+            log.append(LogLine(seq=event.seq, at=event.at, type=str(event.type),
+                               actor=str(event.actor), organization=event.data.get("organization"),
+                               hash=row.hash.hex()))
         counts = (await self.counts([capsule.id]))[capsule.id]
         return CapsulePage(capsule=capsule, counts=counts, log=log)
 
@@ -131,9 +135,11 @@ class ViewService:
         """
         async with self.db.read() as session:
             capsule = await by_slug(session, slug)
-            check_collecting(State(capsule.state), capsule.submissions_close_at, truncate(self.clock.now()))
+            now = truncate(self.clock.now())
+            check_collecting(State(capsule.state), capsule.submissions_close_at, now)
             row = await invitations.resolve(session, invitation_token, capsule.id)
-        return FormOpening(capsule=capsule, invitation=InvitationService(self.db, self.clock, self.keys).view(row))
+        view = InvitationService(self.db, self.clock, self.keys).view(row)
+        return FormOpening(capsule=capsule, invitation=view)
 
     async def draft_preview(self, slug: str, invitation_token: str, draft_id: UUID) -> DraftPreview:
         """What a draft holds besides the text the contributor just typed: its commitment and
@@ -145,7 +151,8 @@ class ViewService:
         async with self.db.read() as session:
             capsule = await by_slug(session, slug)
             row = await session.get(m.Contribution, draft_id)
-            invitation = await session.get(m.Invitation, row.invitation_id) if row and row.invitation_id else None
+            invitation = (await session.get(m.Invitation, row.invitation_id)
+                          if row and row.invitation_id else None)
             if (row is None or row.capsule_id != capsule.id or invitation is None
                     or not tokens.matches(invitation_token, invitation.token_hash)):
                 raise NotFoundError("no such draft for this invitation")

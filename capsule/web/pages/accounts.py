@@ -22,7 +22,7 @@ class AccountPages(Controller):
     include_in_schema = False
 
     @get("/login")
-    async def login_form(self, next: FromQuery[str | None] = None) -> Template:  # noqa: A002 - the query name
+    async def login_form(self, next: FromQuery[str | None] = None) -> Template:  # noqa: A002
         return page("accounts/login.html", next=safe_next(next), email="", error=None)
 
     @post("/login", status_code=200)
@@ -34,11 +34,13 @@ class AccountPages(Controller):
         limiter = LoginLimiter(request.app.stores.get("rate_limit"), settings.login_rate_per_minute)
         try:
             await limiter.check(request, int(clock.now().timestamp() // 60))
-            organizer = await UserService(db, clock).authenticate(email, fields.get("password", "")[:1024])
+            password = fields.get("password", "")[:1024]
+            organizer = await UserService(db, clock).authenticate(email, password)
         except RateLimitError:
-            return page("accounts/login.html", status_code=429, headers={"Retry-After": "60"}, next=target,
-                        email=email, error=gettext("Too many sign-in attempts from your address. "
-                                                   "Please wait a minute and try again."))
+            return page("accounts/login.html", status_code=429, headers={"Retry-After": "60"},
+                        next=target, email=email,
+                        error=gettext("Too many sign-in attempts from your address. "
+                                      "Please wait a minute and try again."))
         except AuthError:
             return page("accounts/login.html", status_code=401, next=target, email=email,
                         error=gettext("The email or the password is not right. Please try again."))

@@ -19,21 +19,25 @@ LANGS: Final = ("kk", "ru", "en")
 MAX_SHARES: Final = 16
 LOCAL_FORMAT: Final = "%Y-%m-%dT%H:%M"
 # Offered in a list; any IANA name may be typed.
-ZONES: Final = ("Asia/Almaty", "Asia/Qostanay", "Asia/Aqtobe", "Asia/Aqtau", "Asia/Atyrau", "Asia/Oral",
-                "Asia/Qyzylorda", "Asia/Tashkent", "Asia/Bishkek", "Europe/Moscow", "Europe/Istanbul", "UTC")
+ZONES: Final = ("Asia/Almaty", "Asia/Qostanay", "Asia/Aqtobe", "Asia/Aqtau", "Asia/Atyrau",
+                "Asia/Oral", "Asia/Qyzylorda", "Asia/Tashkent", "Asia/Bishkek", "Europe/Moscow",
+                "Europe/Istanbul", "UTC")
 
 ERRORS: Final = {
     "title": N_("Please give the capsule a title of at most %(max)s characters."),
     "description": N_("The description may have at most %(max)s characters."),
-    "slug": N_("Use 3 to 64 small Latin letters, digits and hyphens, starting and ending with a letter or digit."),
+    "slug": N_("Use 3 to 64 small Latin letters, digits and hyphens, "
+               "starting and ending with a letter or digit."),
     "slug_taken": N_("Another capsule already has this address. Please choose another one."),
     "timezone": N_("This time zone is not known. Use a name such as Asia/Almaty."),
     "opening_at": N_("Enter a date and time in the future."),
     "opening_at_format": N_("Enter a date and time, for example 2036-03-05 12:00."),
-    "submissions_close_at": N_("The deadline must be in the future and not after the opening date."),
+    "submissions_close_at": N_("The deadline must be in the future "
+                               "and not after the opening date."),
     "locks": N_("Custodians: at least 2 must be needed to open, and at most 16 in all; "
                 "those needed cannot be more than those in all."),
-    "translations": N_("A translation is too long: at most %(max)s characters for a title and %(dmax)s for a description."),
+    "translations": N_("A translation is too long: at most %(max)s characters for a title "
+                       "and %(dmax)s for a description."),
 }
 
 
@@ -46,25 +50,29 @@ class CapsuleForm:
 
     @classmethod
     def blank(cls, timezone: str) -> CapsuleForm:
-        return cls({"timezone": timezone, "moderation": "on", "lock": "server", "threshold": "3", "shares": "5"})
+        return cls({"timezone": timezone, "moderation": "on", "lock": "server",
+                    "threshold": "3", "shares": "5"})
 
     @classmethod
     def of(cls, capsule: Any) -> CapsuleForm:
         """The form of an existing capsule, dates in its time zone."""
         zone = zoneinfo.ZoneInfo(capsule.timezone)
+        closes = capsule.submissions_close_at
         values = {
             "title": capsule.title, "description": capsule.description, "slug": capsule.slug,
             "timezone": capsule.timezone, "moderation": "on" if capsule.moderation else "",
             "opening_at": capsule.opening_at.astimezone(zone).strftime(LOCAL_FORMAT),
-            "submissions_close_at": (capsule.submissions_close_at.astimezone(zone).strftime(LOCAL_FORMAT)
-                                     if capsule.submissions_close_at else ""),
+            "submissions_close_at": (closes.astimezone(zone).strftime(LOCAL_FORMAT)
+                                     if closes else ""),
             "threshold": "3", "shares": "5",
         }
         locks = list(capsule.locks or [])
-        if capsule.lock_policy == "any" and locks == [{"type": "server"}]:
+        single = locks[0] if capsule.lock_policy == "any" and len(locks) == 1 else {}
+        if single.get("type") == "server":
             values["lock"] = "server"
-        elif capsule.lock_policy == "any" and len(locks) == 1 and locks[0].get("type") == "custodians":
-            values.update(lock="custodians", threshold=str(locks[0]["threshold"]), shares=str(locks[0]["shares"]))
+        elif single.get("type") == "custodians":
+            values.update(lock="custodians", threshold=str(single["threshold"]),
+                          shares=str(single["shares"]))
         else:
             values["lock"] = "keep"  # set through the API (e.g. drand); the form keeps it as it is
         for lang in LANGS:
@@ -98,17 +106,20 @@ class CapsuleForm:
             locks = ({"type": "custodians", "threshold": k, "shares": n},)
         elif lock == "keep" and current is not None:
             policy, locks = current.lock_policy, tuple(current.locks)
-        translations = {lang: {name: v.get(f"{lang}_{name}", "") for name in ("title", "description")}
+        translations = {lang: {name: v.get(f"{lang}_{name}", "")
+                               for name in ("title", "description")}
                         for lang in LANGS}
         if self.errors or opening is None:
             return None
         return CapsuleSpec(
-            title=v.get("title", ""), description=v.get("description", ""), slug=v.get("slug", "").strip() or None,
-            timezone=tz, opening_at=opening, submissions_close_at=closing,
-            moderation=v.get("moderation") == "on", lock_policy=policy, locks=locks, translations=translations,
+            title=v.get("title", ""), description=v.get("description", ""),
+            slug=v.get("slug", "").strip() or None, timezone=tz, opening_at=opening,
+            submissions_close_at=closing, moderation=v.get("moderation") == "on",
+            lock_policy=policy, locks=locks, translations=translations,
         )
 
-    def _local(self, text: str, zone: zoneinfo.ZoneInfo | None, name: str, *, required: bool = False) -> datetime | None:
+    def _local(self, text: str, zone: zoneinfo.ZoneInfo | None, name: str, *,
+               required: bool = False) -> datetime | None:
         text = text.strip().replace(" ", "T")
         if not text:
             if required:
@@ -135,6 +146,6 @@ class CapsuleForm:
 
     def messages(self) -> dict[str, str]:
         """Per field, the translated message (the summary and the field show the same words)."""
-        return {name: gettext(ERRORS[key], max=DESCRIPTION_MAX if name == "description" else TITLE_MAX,
-                              dmax=DESCRIPTION_MAX)
+        return {name: gettext(ERRORS[key], dmax=DESCRIPTION_MAX,
+                              max=DESCRIPTION_MAX if name == "description" else TITLE_MAX)
                 for name, key in self.errors.items()}

@@ -1,4 +1,4 @@
-"""Organizer pages: the moderation queue, reading one contribution, its attachments, decisions."""
+"""Organizer pages: the moderation queue, reading one contribution, its files, decisions."""
 
 from __future__ import annotations
 
@@ -14,13 +14,16 @@ from capsule.core.errors import ValidationError
 from capsule.i18n import N_, gettext
 from capsule.persistence.services.moderation import NOTE_MAX
 from capsule.web.auth import requires_organizer
-from capsule.web.pages.common import NO_STORE, CapsulesDep, ModerationDep, form_data, page
+from capsule.web.pages.common import NO_STORE, form_data, page
+from capsule.web.pages.services import CapsulesDep, ModerationDep
 
 TABS: Final = ("pending", "accepted", "rejected", "withdrawn")
 DONE: Final = {
     "accept": N_("The contribution was accepted."),
-    "reject": N_("The contribution was not accepted; the contributor sees your note on their receipt."),
+    "reject": N_("The contribution was not accepted; "
+                 "the contributor sees your note on their receipt."),
 }
+Id = FromPath[UUID]
 
 
 class ModerationPages(Controller):
@@ -31,10 +34,11 @@ class ModerationPages(Controller):
 
     @get("/")
     async def queue(self, slug: FromPath[str], capsules: CapsulesDep, moderation: ModerationDep,
-                    status: FromQuery[str | None] = None, done: FromQuery[str | None] = None) -> Template:
+                    status: FromQuery[str | None] = None,
+                    done: FromQuery[str | None] = None) -> Template:
         capsule = await capsules.get(slug)
         shown = status if status in TABS else None
-        items = await moderation.queue(slug)
+        items = await moderation.queue(slug)  # metadata only: nothing is decrypted here
         counts = {tab: sum(1 for i in items if i.status == tab) for tab in TABS}
         if shown:
             items = [i for i in items if i.status == shown]
@@ -42,36 +46,48 @@ class ModerationPages(Controller):
                     shown=shown, notice=DONE.get(done or ""))
 
     @get("/{contribution_id:uuid}")
-    async def read(self, slug: FromPath[str], contribution_id: FromPath[UUID], capsules: CapsulesDep, moderation: ModerationDep) -> Template:
-        capsule = await capsules.get(slug)
-        [item] = await moderation.read(slug, [contribution_id])  # audit-logged: an organizer read it
-        return page("moderation/read.html", capsule=capsule, item=item.item, document=item.document,
-                    note="", error=None, note_max=NOTE_MAX)
+    async def read(self, slug: FromPath[str], contribution_id: Id, capsules: CapsulesDep,
+                   moderation: ModerationDep) -> Template:
+        return await _reading(slug, contribution_id, capsules, moderation)
 
     @post("/{contribution_id:uuid}/decision", status_code=303)
-    async def decide(self, slug: FromPath[str], contribution_id: FromPath[UUID], request: Request[Any, Any, Any],
-                     capsules: CapsulesDep, moderation: ModerationDep) -> Template | Redirect:
+    async def decide(self, slug: FromPath[str], contribution_id: Id,
+                     request: Request[Any, Any, Any], capsules: CapsulesDep,
+                     moderation: ModerationDep) -> Template | Redirect:
         values = await form_data(request)
         decision = values.get("decision", "")
         try:
             await moderation.decide(slug, contribution_id, decision, values.get("note", ""))
         except ValidationError as exc:
-            capsule = await capsules.get(slug)
-            [item] = await moderation.read(slug, [contribution_id])
             message = (gettext("The note may have at most %(max)s characters.", max=NOTE_MAX)
                        if exc.field == "note" else gettext("Choose to accept or not to accept."))
-            return page("moderation/read.html", status_code=422, capsule=capsule, item=item.item,
-                        document=item.document, note=values.get("note", ""), error=message, note_max=NOTE_MAX)
-        return Redirect(path=f"/organize/c/{slug}/contributions", query_params={"done": decision}, status_code=303)
+            return await _reading(slug, contribution_id, capsules, moderation,
+                                  note=values.get("note", ""), error=message)
+        return Redirect(path=f"/organize/c/{slug}/contributions", query_params={"done": decision},
+                        status_code=303)
 
     @get("/{contribution_id:uuid}/attachments/{index:int}")
-    async def attachment(self, slug: FromPath[str], contribution_id: FromPath[UUID], index: FromPath[int], moderation: ModerationDep) -> Stream:
-        meta, chunks = await moderation.attachment(slug, contribution_id, index)
-        media_type = "text/plain; charset=utf-8" if meta.media_type == "text/plain" else meta.media_type
-        return Stream(chunks, media_type=media_type, headers={
-            # Always a download, never shown inline on our origin (an SVG or HTML could script).
-            "content-disposition": f"attachment; filename*=UTF-8''{quote(meta.name, safe='')}",
-            "x-content-type-options": "nosniff",
-            "content-length": str(meta.size),
-        })
+    async def attachment(self, slug: FromPath[str], contribution_id: Id, index: FromPath[int],
+                         moderation: ModerationDep) -> Stream:
+        meta, chunks = await moderation.attachment(slug, contribution_id, index)  # audit-logged
+        text = meta.media_type == "text/plain"
+        return Stream(chunks, media_type="text/plain; charset=utf-8" if text else meta.media_type,
+                      headers={
+                          # Always a download, never shown inline on our origin.
+                          "content-disposition": _attachment(meta.name),
+                          "x-content-type-options": "nosniff",
+                          "content-length": str(meta.size),
+                      })
 
+
+def _attachment(name: str) -> str:
+    return f"attachment; filename*=UTF-8''{quote(name, safe='')}"
+
+
+async def _reading(slug: str, contribution_id: UUID, capsules: Any, moderation: Any, *,
+                   note: str = "", error: str | None = None) -> Template:
+    """One contribution, decrypted for review: each reading is an event of the public log."""
+    capsule = await capsules.get(slug)
+    [item] = await moderation.read(slug, [contribution_id])
+    return page("moderation/read.html", status_code=422 if error else 200, capsule=capsule,
+                item=item.item, document=item.document, note=note, error=error, note_max=NOTE_MAX)

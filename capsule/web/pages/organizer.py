@@ -11,9 +11,10 @@ from litestar.response import Redirect, Template
 from capsule.core.errors import ConflictError, TransitionError, ValidationError
 from capsule.i18n import N_, gettext
 from capsule.web.auth import requires_organizer
-from capsule.web.deps import ClockDep, SettingsDep
+from capsule.web.deps import SettingsDep
 from capsule.web.pages.capsule_form import ZONES, CapsuleForm
-from capsule.web.pages.common import NO_STORE, CapsulesDep, ViewsDep, form_data, page
+from capsule.web.pages.common import NO_STORE, form_data, page
+from capsule.web.pages.services import CapsulesDep, ViewsDep
 
 # Notices after a redirect (`?done=…`): fixed sentences, never text from the request.
 DONE: Final = {
@@ -30,7 +31,8 @@ class OrganizerPages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def dashboard(self, capsules: CapsulesDep, views: ViewsDep, request: Request[Any, Any, Any]) -> Template:
+    async def dashboard(self, capsules: CapsulesDep, views: ViewsDep,
+                        request: Request[Any, Any, Any]) -> Template:
         listed = await capsules.list_all()
         counts = await views.counts([c.id for c in listed])
         return page("organizer/dashboard.html", capsules=listed, counts=counts,
@@ -41,7 +43,8 @@ class OrganizerPages(Controller):
         return _form_page(CapsuleForm.blank(settings.default_timezone), None)
 
     @post("/new", status_code=200)
-    async def create(self, request: Request[Any, Any, Any], capsules: CapsulesDep) -> Template | Redirect:
+    async def create(self, request: Request[Any, Any, Any],
+                     capsules: CapsulesDep) -> Template | Redirect:
         form = CapsuleForm(await form_data(request))
         spec = form.spec()
         if spec is not None:
@@ -50,15 +53,15 @@ class OrganizerPages(Controller):
             except (ValidationError, ConflictError) as exc:
                 form.refused(exc)
             else:
-                return Redirect(path=f"/organize/c/{created.slug}", query_params={"done": "created"}, status_code=303)
+                return _done(created.slug, "created")
         return _form_page(form, None, status_code=422)
 
     @get("/c/{slug:str}")
-    async def overview(self, slug: FromPath[str], capsules: CapsulesDep, views: ViewsDep, clock: ClockDep,
+    async def overview(self, slug: FromPath[str], capsules: CapsulesDep, views: ViewsDep,
                        done: FromQuery[str | None] = None) -> Template:
         capsule = await capsules.get(slug)
         counts = (await views.counts([capsule.id]))[capsule.id]
-        return page("organizer/capsule.html", capsule=capsule, counts=counts, now=clock.now(),
+        return page("organizer/capsule.html", capsule=capsule, counts=counts,
                     notice=DONE.get(done or ""))
 
     @get("/c/{slug:str}/edit")
@@ -69,7 +72,8 @@ class OrganizerPages(Controller):
         return _form_page(CapsuleForm.of(capsule), capsule)
 
     @post("/c/{slug:str}/edit", status_code=200)
-    async def update(self, slug: FromPath[str], request: Request[Any, Any, Any], capsules: CapsulesDep) -> Template | Redirect:
+    async def update(self, slug: FromPath[str], request: Request[Any, Any, Any],
+                     capsules: CapsulesDep) -> Template | Redirect:
         current = await capsules.get(slug)
         form = CapsuleForm(await form_data(request))
         spec = form.spec(current)
@@ -79,22 +83,27 @@ class OrganizerPages(Controller):
             except (ValidationError, ConflictError) as exc:
                 form.refused(exc)
             else:
-                return Redirect(path=f"/organize/c/{saved.slug}", query_params={"done": "saved"}, status_code=303)
+                return _done(saved.slug, "saved")
         return _form_page(form, current, status_code=422)
 
     @get("/c/{slug:str}/publish")
-    async def publish_confirm(self, slug: FromPath[str], capsules: CapsulesDep, clock: ClockDep) -> Template:
-        capsule = await capsules.get(slug)
-        return page("organizer/publish.html", capsule=capsule, now=clock.now(), error=None)
+    async def publish_confirm(self, slug: FromPath[str], capsules: CapsulesDep) -> Template:
+        return page("organizer/publish.html", capsule=await capsules.get(slug), error=None)
 
     @post("/c/{slug:str}/publish", status_code=303)
-    async def publish(self, slug: FromPath[str], capsules: CapsulesDep, clock: ClockDep) -> Template | Redirect:
+    async def publish(self, slug: FromPath[str], capsules: CapsulesDep) -> Template | Redirect:
         try:
             await capsules.publish(slug)
         except ValidationError:  # the opening date passed while it was a draft
-            return page("organizer/publish.html", status_code=422, capsule=await capsules.get(slug), now=clock.now(),
-                        error=gettext("The opening date has passed. Change it in the settings, then publish."))
-        return Redirect(path=f"/organize/c/{slug}", query_params={"done": "published"}, status_code=303)
+            message = gettext("The opening date has passed. "
+                              "Change it in the settings, then publish.")
+            return page("organizer/publish.html", status_code=422, capsule=await capsules.get(slug),
+                        error=message)
+        return _done(slug, "published")
+
+
+def _done(slug: str, what: str) -> Redirect:
+    return Redirect(path=f"/organize/c/{slug}", query_params={"done": what}, status_code=303)
 
 
 def _form_page(form: CapsuleForm, capsule: Any | None, *, status_code: int = 200) -> Template:

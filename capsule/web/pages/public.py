@@ -9,7 +9,8 @@ from litestar.response import Template
 from capsule.core.lifecycle import State
 from capsule.web.auth import PUBLIC
 from capsule.web.deps import ClockDep
-from capsule.web.pages.common import CapsulesDep, ViewsDep, page
+from capsule.web.pages.common import page
+from capsule.web.pages.services import CapsulesDep, ViewsDep
 
 
 class PublicPages(Controller):
@@ -26,5 +27,5 @@ class PublicPages(Controller):
     @get("/c/{slug:str}")
     async def capsule(self, slug: FromPath[str], views: ViewsDep, clock: ClockDep) -> Template:
         shown = await views.capsule_page(slug)
-        return page("public/capsule.html", capsule=shown.capsule, counts=shown.counts, log=shown.log,
-                    now=clock.now())
+        return page("public/capsule.html", capsule=shown.capsule, counts=shown.counts,
+                    log=shown.log, now=clock.now())

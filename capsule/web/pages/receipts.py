@@ -6,6 +6,7 @@ holds; a wrong token looks exactly like an unknown receipt.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Final
 from uuid import UUID
 
@@ -18,9 +19,11 @@ from capsule.core.envelope import parse_document
 from capsule.i18n import N_
 from capsule.web.auth import PUBLIC
 from capsule.web.deps import ClockDep, SettingsDep
+from capsule.web.errors import status_of
 from capsule.web.multipart import MultipartLimits
-from capsule.web.pages.common import NO_STORE, CapsulesDep, ContributionsDep, form_data, page
-from capsule.web.pages.contribute import form_page, refused
+from capsule.web.pages.common import NO_STORE, form_data, page
+from capsule.web.pages.contribute import STREAMED, form_page, refused
+from capsule.web.pages.services import CapsulesDep, ContributionsDep
 from capsule.web.pages.upload_form import TEXT_FIELDS, field_errors, read_form
 
 DONE: Final = {
@@ -37,16 +40,19 @@ class ReceiptPages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def receipt(self, receipt_id: FromPath[UUID], contributions: ContributionsDep, capsules: CapsulesDep,
-                      clock: ClockDep, settings: SettingsDep, token: FromQuery[str] = "", done: FromQuery[str | None] = None) -> Template:
+    async def receipt(self, receipt_id: FromPath[UUID], contributions: ContributionsDep,
+                      capsules: CapsulesDep, clock: ClockDep, settings: SettingsDep,
+                      token: FromQuery[str] = "", done: FromQuery[str | None] = None) -> Template:
         receipt = await contributions.receipt(receipt_id, token)
         capsule = await capsules.get(receipt.capsule_slug)
         link = f"{settings.base_url}/receipts/{receipt.id}?token={receipt.receipt_token}"
-        return page("receipts/receipt.html", receipt=receipt, capsule=capsule, link=link, now=clock.now(),
-                    token=token, notice=DONE.get(done or ""), can_change=_open(capsule, clock.now()))
+        return page("receipts/receipt.html", receipt=receipt, capsule=capsule, link=link,
+                    token=token, notice=DONE.get(done or ""),
+                    can_change=_open(capsule, clock.now()))
 
     @get("/document")
-    async def document(self, receipt_id: FromPath[UUID], contributions: ContributionsDep, token: FromQuery[str] = "") -> Response[bytes]:
+    async def document(self, receipt_id: FromPath[UUID], contributions: ContributionsDep,
+                       token: FromQuery[str] = "") -> Response[bytes]:
         data = await contributions.own_document(receipt_id, token)
         return Response(data, media_type="application/json", headers={
             "content-disposition": f'attachment; filename="contribution-{receipt_id}.json"',
@@ -54,26 +60,30 @@ class ReceiptPages(Controller):
         })
 
     @get("/edit")
-    async def edit_form(self, receipt_id: FromPath[UUID], contributions: ContributionsDep, capsules: CapsulesDep,
-                        settings: SettingsDep, token: FromQuery[str] = "") -> Template:
+    async def edit_form(self, receipt_id: FromPath[UUID], contributions: ContributionsDep,
+                        capsules: CapsulesDep, settings: SettingsDep,
+                        token: FromQuery[str] = "") -> Template:
         receipt = await contributions.receipt(receipt_id, token)
         capsule = await capsules.get(receipt.capsule_slug)
         document = parse_document(await contributions.own_document(receipt_id, token))
         values = {"kind": document.kind, "title": document.title, "body": document.body,
                   "author_name": document.author, "author_role": document.role,
                   "organization": document.organization, "language": document.language}
-        return _edit_page(capsule, receipt, token, values, document.attachments, settings.max_upload_mb)
+        return _edit_page(capsule, receipt, token, values, document.attachments,
+                          settings.max_upload_mb)
 
-    @post("/edit", status_code=303, opt={"exclude_from_csrf": True})  # checked in the stream instead
-    async def edit(self, receipt_id: FromPath[UUID], request: Request[Any, Any, Any], contributions: ContributionsDep,
-                   capsules: CapsulesDep, settings: SettingsDep) -> Template | Redirect:
+    @post("/edit", status_code=303, opt=STREAMED)
+    async def edit(self, receipt_id: FromPath[UUID], request: Request[Any, Any, Any],
+                   contributions: ContributionsDep, capsules: CapsulesDep,
+                   settings: SettingsDep) -> Template | Redirect:
         posted = await read_form(request, MultipartLimits.for_settings(settings))
         token = posted.values.get("token", "")
         receipt = await contributions.receipt(receipt_id, token)
         try:
             if posted.refused is not None:
                 raise posted.refused
-            edited = await contributions.edit(receipt_id, token, posted.fields(), posted.files(), keep=posted.keep)
+            edited = await contributions.edit(receipt_id, token, posted.fields(), posted.files(),
+                                              keep=posted.keep)
         except (e.TransitionError, e.DeadlineError) as exc:
             await posted.drain()
             return await refused(exc, receipt.capsule_slug, capsules)
@@ -81,22 +91,22 @@ class ReceiptPages(Controller):
             files = await posted.drain()
             capsule = await capsules.get(receipt.capsule_slug)
             document = parse_document(await contributions.own_document(receipt_id, token))
-            status = 413 if isinstance(exc, e.TooLargeError) else 415 if isinstance(exc, e.UnsupportedMediaError) else 422
-            return _edit_page(capsule, receipt, token, posted.values, document.attachments, settings.max_upload_mb,
-                              errors=field_errors(exc), files_dropped=files > 0, status_code=status,
-                              keep=posted.keep)
-        return Redirect(path=f"/receipts/{edited.id}", query_params={"token": token, "done": "edited"},
-                        status_code=303)
+            return _edit_page(capsule, receipt, token, posted.values, document.attachments,
+                              settings.max_upload_mb, errors=field_errors(exc), keep=posted.keep,
+                              files_dropped=files > 0, status_code=status_of(exc))
+        return Redirect(path=f"/receipts/{edited.id}", status_code=303,
+                        query_params={"token": token, "done": "edited"})
 
     @get("/withdraw")
-    async def withdraw_confirm(self, receipt_id: FromPath[UUID], contributions: ContributionsDep, capsules: CapsulesDep,
-                               token: FromQuery[str] = "") -> Template:
+    async def withdraw_confirm(self, receipt_id: FromPath[UUID], contributions: ContributionsDep,
+                               capsules: CapsulesDep, token: FromQuery[str] = "") -> Template:
         receipt = await contributions.receipt(receipt_id, token)
         capsule = await capsules.get(receipt.capsule_slug)
         return page("receipts/withdraw.html", receipt=receipt, capsule=capsule, token=token)
 
     @post("/withdraw", status_code=303)
-    async def withdraw(self, receipt_id: FromPath[UUID], request: Request[Any, Any, Any], contributions: ContributionsDep,
+    async def withdraw(self, receipt_id: FromPath[UUID], request: Request[Any, Any, Any],
+                       contributions: ContributionsDep,
                        capsules: CapsulesDep) -> Template | Redirect:
         token = (await form_data(request)).get("token", "")
         receipt = await contributions.receipt(receipt_id, token)
@@ -104,16 +114,18 @@ class ReceiptPages(Controller):
             await contributions.withdraw(receipt_id, token)
         except (e.TransitionError, e.DeadlineError) as exc:
             return await refused(exc, receipt.capsule_slug, capsules)
-        return Redirect(path=f"/receipts/{receipt_id}", query_params={"token": token, "done": "withdrawn"},
-                        status_code=303)
+        return Redirect(path=f"/receipts/{receipt_id}", status_code=303,
+                        query_params={"token": token, "done": "withdrawn"})
 
 
-def _open(capsule: Any, now: Any) -> bool:
+def _open(capsule: Any, now: datetime) -> bool:
     """Whether the contributor may still edit or withdraw."""
-    return capsule.state == "collecting" and (capsule.submissions_close_at is None or now < capsule.submissions_close_at)
+    closes = capsule.submissions_close_at
+    return capsule.state == "collecting" and (closes is None or now < closes)
 
 
 def _edit_page(capsule: Any, receipt: Any, token: str, values: dict[str, str], attachments: Any,
                max_upload_mb: int, **kw: Any) -> Template:
     return form_page(capsule, "", {k: values.get(k, "") for k in TEXT_FIELDS}, max_upload_mb,
-                     action=f"/receipts/{receipt.id}/edit", kept=attachments, receipt=(receipt, token), **kw)
+                     action=f"/receipts/{receipt.id}/edit", kept=attachments,
+                     receipt=(receipt, token), **kw)

@@ -24,7 +24,8 @@ KINDS_PLURAL: Final = {
 KIND_HINTS: Final = {
     "goal": N_("Where the volunteer movement should be in the years to come."),
     "priority": N_("What matters most now: a direction, a task, a need."),
-    "appeal": N_("A message from the leaders of volunteer organizations to those who open the capsule."),
+    "appeal": N_("A message from the leaders of volunteer organizations "
+                 "to those who open the capsule."),
 }
 
 STATES: Final = {

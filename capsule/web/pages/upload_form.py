@@ -25,7 +25,9 @@ from capsule.persistence.services.uploads import LIMITS, ContributionFields
 from capsule.web.multipart import FilePart, MultipartLimits, read_multipart
 from capsule.web.pages import texts
 
-TEXT_FIELDS: Final = ("kind", "title", "body", "author_name", "author_role", "organization", "language")
+# In the order of the form (the error summary follows it).
+TEXT_FIELDS: Final = ("kind", "title", "body", "author_name", "author_role", "organization",
+                      "language")
 
 
 def _secret_of(token: str, secret: str) -> str | None:
@@ -103,9 +105,7 @@ class PostedForm:
 
     def fields(self) -> ContributionFields:
         v = self.values
-        return ContributionFields(kind=v.get("kind", ""), title=v.get("title", ""), body=v.get("body", ""),
-                                  author_name=v.get("author_name", ""), organization=v.get("organization", ""),
-                                  language=v.get("language", ""), author_role=v.get("author_role", ""))
+        return ContributionFields(**{name: v.get(name, "") for name in TEXT_FIELDS})
 
 
 async def read_form(request: Request[Any, Any, Any], limits: MultipartLimits) -> PostedForm:
@@ -143,23 +143,30 @@ def field_errors(exc: e.ValidationError) -> dict[str, str]:
     """The refusal of a contribution, as one translated message per field of the form."""
     filename = exc.params.get("filename")
     if isinstance(exc, e.TooLargeError) and filename:
-        return {"attachments": gettext("The file “%(name)s” is larger than %(limit)s MiB. Please choose a smaller "
-                                       "one.", name=filename, limit=exc.params.get("limit_mb", "?"))}
+        return {"attachments": gettext(
+            "The file “%(name)s” is larger than %(limit)s MiB. Please choose a smaller one.",
+            name=filename, limit=exc.params.get("limit_mb", "?"))}
     if isinstance(exc, e.TooLargeError):
-        return {"attachments": gettext("The form with its files is larger than allowed. Please attach fewer "
-                                       "or smaller files.")}
+        return {"attachments": gettext("The form with its files is larger than allowed. "
+                                       "Please attach fewer or smaller files.")}
     if isinstance(exc, e.UnsupportedMediaError):
-        return {"attachments": gettext("The file “%(name)s” is not of an accepted type. Images (JPEG, PNG, WebP, "
-                                       "GIF), PDF and plain text files are accepted.", name=filename or "?")}
+        return {"attachments": gettext(
+            "The file “%(name)s” is not of an accepted type. "
+            "Images (JPEG, PNG, WebP, GIF), PDF and plain text files are accepted.",
+            name=filename or "?")}
     if exc.field == "attachments" and filename:
         return {"attachments": gettext("The file “%(name)s” is empty.", name=filename)}
     if exc.field == "attachments" or (exc.field not in TEXT_FIELDS and "max" in exc.params):
-        return {"attachments": gettext("At most %(max)s files can be attached.", max=exc.params.get("max", 5))}
-    errors = exc.params.get("errors") or {exc.field or "title": "too_long" if "max_bytes" in exc.params else "invalid"}
+        return {"attachments": gettext("At most %(max)s files can be attached.",
+                                       max=exc.params.get("max", 5))}
+    # The service names every field at fault; the reader, one field over its byte cap.
+    fallback = "too_long" if "max_bytes" in exc.params else "invalid"
+    errors = exc.params.get("errors") or {exc.field or "title": fallback}
     out = {}
     for name, code in errors.items():
         if name not in TEXT_FIELDS:
             name, code = "title", "invalid"
-        out[name] = gettext(texts.FIELD_ERRORS.get(code, texts.FIELD_ERRORS["invalid"]), max=LIMITS.get(name, ""))
+        message = texts.FIELD_ERRORS.get(code, texts.FIELD_ERRORS["invalid"])
+        out[name] = gettext(message, max=LIMITS.get(name, ""))
     # In the order of the form, so the summary reads top to bottom like the page.
     return {name: out[name] for name in TEXT_FIELDS if name in out}
