@@ -78,7 +78,7 @@ class ContributionApi(Controller):
         queue = await moderation_service.queue(slug, Status(status) if status else None)
         documents = {}
         readable = [item.id for item in queue if item.status in READABLE]
-        if content and readable:
+        if content:  # also with nothing readable: once sealed, the service refuses (409)
             documents = {read.item.id: read.document for read in await moderation_service.read(slug, readable)}
         base = f"{settings.base_url}/api/v1/capsules/{slug}/contributions"
         return ContributionListOut(contributions=[
