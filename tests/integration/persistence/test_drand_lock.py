@@ -31,29 +31,36 @@ Handler = Callable[[str], tuple[int, bytes] | None]
 
 @pytest.fixture
 async def relay() -> AsyncIterator[Callable[[Handler], str]]:
-    """Start HTTP relays on 127.0.0.1; each answers GET paths with `handler(path)` (None: hang)."""
+    """Start HTTP relays on 127.0.0.1; each answers GET paths with `handler(path)` (None: hang
+    until the test ends). Every connection is closed at teardown."""
     servers: list[asyncio.Server] = []
+    writers: list[asyncio.StreamWriter] = []
+    stop = asyncio.Event()
 
     async def start(handler: Handler) -> str:
         async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            writers.append(writer)
             request = await reader.readuntil(b"\r\n\r\n")
-            path = request.split(b" ")[1].decode()
-            answer = handler(path)
+            answer = handler(request.split(b" ")[1].decode())
             if answer is None:
-                await asyncio.sleep(30)
+                await stop.wait()
                 return
             status, body = answer
             writer.write(f"HTTP/1.1 {status} X\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
             await writer.drain()
-            writer.close()
 
         server = await asyncio.start_server(serve, "127.0.0.1", 0)
         servers.append(server)
         return f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
 
     yield start
+    stop.set()
+    for writer in writers:
+        writer.close()
     for server in servers:
         server.close()
+        await server.wait_closed()
+    await asyncio.sleep(0)
 
 
 def published(path: str) -> tuple[int, bytes]:
