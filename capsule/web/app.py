@@ -95,6 +95,9 @@ def create_app(
         # Bodies are small JSON or forms; attachments are streamed and limited on their own.
         request_max_body_size=settings.max_upload_bytes * 6,
         debug=False,
+        # Logging is ours (capsule.web.logs: JSON lines, no query strings); Litestar's default
+        # config would replace it.
+        logging_config=None,
     )
     # Litestar applies `middleware=` around matched routes only; wrapping its app-level handler
     # makes the language, the security headers and the access log cover every response,
