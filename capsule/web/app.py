@@ -107,12 +107,13 @@ def create_app(
 
 
 def _stores(settings: Settings) -> dict[str, Store]:
-    """Sessions and login counters: in Redis when configured (shared by every worker and host),
-    else in this process's memory."""
+    """Sessions, rate-limit counters and the progress of running seals: in Redis when configured
+    (shared by every worker and host), else in this process's memory."""
     if settings.redis_url:
         root = RedisStore.with_client(url=settings.redis_url, namespace="capsule")
-        return {"sessions": root.with_namespace("sessions"), "rate_limit": root.with_namespace("rate")}
-    return {"sessions": MemoryStore(), "rate_limit": MemoryStore()}
+        return {"sessions": root.with_namespace("sessions"), "rate_limit": root.with_namespace("rate"),
+                "progress": root.with_namespace("progress")}
+    return {"sessions": MemoryStore(), "rate_limit": MemoryStore(), "progress": MemoryStore()}
 
 
 def static_files_router() -> Any:

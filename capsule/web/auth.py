@@ -108,15 +108,18 @@ async def requires_organizer(connection: ASGIConnection[Any, Any, Any, Any], _: 
 
 @dataclass(frozen=True)
 class LoginLimiter:
-    """At most `per_minute` login attempts per client address and minute (then 429)."""
+    """At most `per_minute` login attempts per client address and minute (then 429). Other
+    guessable things (custodian shares) use it with their own `prefix` and wording."""
 
     store: Store
     per_minute: int
+    prefix: str = "login"
+    attempts: str = "login attempts"
 
     async def check(self, request: Request[Any, Any, Any], now_minute: int) -> None:
         client = request.client.host if request.client else "unknown"
-        key = f"login:{client}:{now_minute}"
+        key = f"{self.prefix}:{client}:{now_minute}"
         count = int((await self.store.get(key)) or 0) + 1
         await self.store.set(key, str(count).encode(), expires_in=120)
         if count > self.per_minute:
-            raise RateLimitError(f"too many login attempts from {client}; wait a minute", retry_after=60)
+            raise RateLimitError(f"too many {self.attempts} from {client}; wait a minute", retry_after=60)

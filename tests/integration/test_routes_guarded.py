@@ -33,6 +33,8 @@ PUBLIC_WRITES: list[tuple[str, str]] = [
     (r"^/c/\{slug\}/contribute(/.*)?$", "the contribution form: authorized by the invitation token of the link"),
     (r"^/api/v1/receipts/\{receipt_id\}$", "edit or withdraw: authorized by the receipt token"),
     (r"^/receipts/\{receipt_id\}(/.*)?$", "the receipt page's edit and withdraw: authorized by the receipt token"),
+    (r"^/api/v1/capsules/\{slug\}/shares$", "a custodian share is its own credential (only after the date; "
+                                              "rate-limited per address)"),
 ]
 DUMMY = {"str": "almaty-2026", "uuid": "00000000-0000-4000-8000-000000000000", "int": "0", "path": "x"}
 

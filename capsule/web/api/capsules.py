@@ -9,7 +9,7 @@ import msgspec
 from litestar import Controller, Request, get, patch, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from capsule.core.errors import NotFoundError
+from capsule.core.errors import NotFoundError, ValidationError
 from capsule.core.lifecycle import State
 from capsule.persistence import audit_log
 from capsule.persistence import models as m
@@ -17,7 +17,15 @@ from capsule.persistence.services.capsules import CapsuleSpec
 from capsule.persistence.services.views import Counts
 from capsule.web.api.bodies import JSON_MAX
 from capsule.web.api.docs import errors
-from capsule.web.api.deps import SERVICES, CapsuleServiceDep, ViewServiceDep, maybe_organizer, organizer_of
+from capsule.web.api.deps import (
+    SERVICES,
+    CapsuleServiceDep,
+    OpeningServiceDep,
+    ViewServiceDep,
+    maybe_organizer,
+    organizer_of,
+)
+from capsule.web.api.seal_info import seal_infos
 from capsule.web.api.schemas import (
     AuditEventOut,
     AuditLogOut,
@@ -28,7 +36,7 @@ from capsule.web.api.schemas import (
     CountsOut,
 )
 from capsule.web.auth import PUBLIC, requires_organizer
-from capsule.web.deps import DbDep, SettingsDep
+from capsule.web.deps import ClockDep, DbDep, SettingsDep
 
 LOG_PAGE = 1000
 
@@ -37,7 +45,7 @@ def spec_of(data: JSONBody[CapsuleCreate], default_timezone: str) -> CapsuleSpec
     return CapsuleSpec(
         title=data.title, opening_at=data.opening_at, description=data.description, slug=data.slug,
         timezone=data.timezone or default_timezone, submissions_close_at=data.submissions_close_at,
-        moderation=data.moderation, lock_policy=data.lock_policy,
+        moderation=data.moderation, auto_open=data.auto_open, lock_policy=data.lock_policy,
         locks=tuple(msgspec.to_builtins(lock) for lock in data.locks),
         translations={lang: msgspec.to_builtins(text) for lang, text in data.translations.items()},
     )
@@ -60,6 +68,25 @@ def edited_spec(current: m.Capsule, data: JSONBody[CapsuleEdit]) -> CapsuleSpec:
     return replace(spec, **changes)
 
 
+def check_auto_open(spec: CapsuleSpec) -> CapsuleSpec:
+    """Auto-open needs a lock the service alone can open at the date: the server lock, policy any.
+
+    Raises:
+        ValidationError: otherwise (it would silently never happen).
+    """
+    if spec.auto_open and not (spec.lock_policy == "any" and any(lock["type"] == "server" for lock in spec.locks)):
+        raise ValidationError("auto_open needs the server lock with lock_policy any", field="auto_open")
+    return spec
+
+
+def warnings_of(capsule: m.Capsule) -> list[str]:
+    """What an organizer should know about the settings they chose."""
+    if capsule.locks and all(lock["type"] == "drand" for lock in capsule.locks):
+        # tlock is pairing-based (not post-quantum), and the drand network must still exist at the date.
+        return ["drand_only"]
+    return []
+
+
 def counts_out(counts: Counts) -> CountsOut:
     return CountsOut(total=counts.received, by_status=counts.by_status, by_kind=counts.by_kind)
 
@@ -78,13 +105,14 @@ class CapsuleApi(Controller):
 
     @get("/", opt={PUBLIC: True}, responses=errors(401))
     async def list_capsules(self, request: Request[Any, Any, Any], capsule_service: CapsuleServiceDep,
-                            settings: SettingsDep, view_service: ViewServiceDep) -> CapsuleListOut:
+                            settings: SettingsDep, view_service: ViewServiceDep, db: DbDep) -> CapsuleListOut:
         """Every published capsule, soonest opening first (with a bearer token: drafts too)."""
         organizer = await maybe_organizer(request)
         rows = await (capsule_service.list_all() if organizer else capsule_service.list_public())
         counts = await view_service.counts([row.id for row in rows])
-        return CapsuleListOut(capsules=[CapsuleOut.of(row, settings.base_url, counts_out(counts[row.id]))
-                                        for row in rows])
+        seals = await seal_infos(db, [row.id for row in rows if row.state in (State.SEALED, State.OPENED)])
+        return CapsuleListOut(capsules=[CapsuleOut.of(row, settings.base_url, counts_out(counts[row.id]),
+                                                      seals.get(row.id)) for row in rows])
 
     @post("/", guards=[requires_organizer], status_code=201, request_max_body_size=JSON_MAX,
           responses=errors(400, 401, 409, 413, 422))
@@ -92,18 +120,27 @@ class CapsuleApi(Controller):
                              capsule_service: CapsuleServiceDep, settings: SettingsDep) -> CapsuleOut:
         """A new capsule in `draft`, with its key pair. Dates need an offset; `locks` default to the
         server lock; `lock_policy` `any` (one lock opens) or `all` (every lock is needed)."""
-        capsule = await capsule_service.create(spec_of(data, settings.default_timezone), organizer_of(request).id)
-        return CapsuleOut.of(capsule, settings.base_url, CountsOut(total=0, by_status={}, by_kind={}))
+        spec = check_auto_open(spec_of(data, settings.default_timezone))
+        capsule = await capsule_service.create(spec, organizer_of(request).id)
+        out = CapsuleOut.of(capsule, settings.base_url, CountsOut(total=0, by_status={}, by_kind={}))
+        out.warnings = warnings_of(capsule)
+        return out
 
     @get("/{slug:str}", opt={PUBLIC: True}, responses=errors(401, 404))
     async def show_capsule(self, slug: FromPath[str], request: Request[Any, Any, Any],
-                           capsule_service: CapsuleServiceDep,
-                           settings: SettingsDep, view_service: ViewServiceDep) -> CapsuleOut:
-        """One capsule's public fields and counts (a draft only with a bearer token)."""
+                           capsule_service: CapsuleServiceDep, opening_service: OpeningServiceDep,
+                           settings: SettingsDep, view_service: ViewServiceDep, db: DbDep,
+                           clock: ClockDep) -> CapsuleOut:
+        """One capsule's public fields and counts (a draft only with a bearer token); once sealed
+        its fingerprint, content root, items per kind and the locks as the certificate states them.
+        Each lock's `trust` and the capsule's say who could open it before the date."""
         capsule = await visible(await capsule_service.get(slug), request)
+        if capsule.state == State.SEALED and capsule.auto_open and clock.now() >= capsule.opening_at:
+            await opening_service.open_if_due(slug)  # auto-open on the first public read after the date
+            capsule = await capsule_service.get(slug)
         counts = (await view_service.counts([capsule.id]))[capsule.id]
-        # TODO(sealing API): add the seal's fingerprint here once sealed.
-        return CapsuleOut.of(capsule, settings.base_url, counts_out(counts))
+        seal = (await seal_infos(db, [capsule.id])).get(capsule.id)
+        return CapsuleOut.of(capsule, settings.base_url, counts_out(counts), seal)
 
     @patch("/{slug:str}", guards=[requires_organizer], request_max_body_size=JSON_MAX,
            responses=errors(400, 401, 404, 409, 413, 422))
@@ -111,8 +148,10 @@ class CapsuleApi(Controller):
                            settings: SettingsDep) -> CapsuleOut:
         """Change a draft's settings: the fields of the create call, each optional (409 once published)."""
         current = await capsule_service.get(slug)
-        capsule = await capsule_service.update(slug, edited_spec(current, data))
-        return CapsuleOut.of(capsule, settings.base_url)
+        capsule = await capsule_service.update(slug, check_auto_open(edited_spec(current, data)))
+        out = CapsuleOut.of(capsule, settings.base_url)
+        out.warnings = warnings_of(capsule)
+        return out
 
     @post("/{slug:str}/publish", guards=[requires_organizer], status_code=200,
           responses=errors(401, 404, 409, 422))

@@ -29,11 +29,11 @@ from capsule.web.deps import SettingsDep
 READABLE = (Status.PENDING, Status.ACCEPTED, Status.REJECTED)
 
 
-def content_disposition(filename: str) -> str:
-    """`attachment` with an ASCII fallback and the exact UTF-8 name (RFC 6266 / RFC 8187)."""
+def content_disposition(filename: str, disposition: str = "attachment") -> str:
+    """`attachment` (or `inline`) with an ASCII fallback and the exact UTF-8 name (RFC 6266 / RFC 8187)."""
     # Old clients get a plain ASCII name; the exact one rides in filename* (percent-encoded).
     fallback = "".join(c if c.isascii() and (c.isalnum() or c in "._- ") else "_" for c in filename) or "file"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 class ContributionApi(Controller):

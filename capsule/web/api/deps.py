@@ -12,7 +12,10 @@ from capsule.core.errors import AuthError
 from capsule.persistence.services.capsules import CapsuleService
 from capsule.persistence.services.contributions import ContributionService
 from capsule.persistence.services.invitations import InvitationService
+from capsule.persistence.services.beacons import BeaconClient
 from capsule.persistence.services.moderation import ModerationService
+from capsule.persistence.services.opening import OpeningService
+from capsule.persistence.services.sealing import SealService
 from capsule.persistence.services.users import Organizer, UserService
 from capsule.persistence.services.views import ViewService
 from capsule.web.auth import authenticate
@@ -23,6 +26,8 @@ InvitationServiceDep = NamedDependency[InvitationService]
 ContributionServiceDep = NamedDependency[ContributionService]
 ModerationServiceDep = NamedDependency[ModerationService]
 ViewServiceDep = NamedDependency[ViewService]
+SealServiceDep = NamedDependency[SealService]
+OpeningServiceDep = NamedDependency[OpeningService]
 
 
 def provide_capsule_service(state: State) -> CapsuleService:
@@ -50,12 +55,26 @@ def provide_view_service(state: State) -> ViewService:
     return ViewService(r.db, r.clock, r.keys)
 
 
+def provide_seal_service(state: State) -> SealService:
+    r = runtime(state)
+    return SealService(r.db, r.clock, r.keys)
+
+
+def provide_opening_service(state: State) -> OpeningService:
+    r = runtime(state)
+    # The drand relays: a drand lock fetches its beacon when the capsule is opened.
+    return OpeningService(r.db, r.clock, r.keys,
+                          beacons=BeaconClient(r.settings.drand_urls, r.settings.drand_timeout))
+
+
 SERVICES = {
     "capsule_service": Provide(provide_capsule_service, sync_to_thread=False),
     "invitation_service": Provide(provide_invitation_service, sync_to_thread=False),
     "contribution_service": Provide(provide_contribution_service, sync_to_thread=False),
     "moderation_service": Provide(provide_moderation_service, sync_to_thread=False),
     "view_service": Provide(provide_view_service, sync_to_thread=False),
+    "seal_service": Provide(provide_seal_service, sync_to_thread=False),
+    "opening_service": Provide(provide_opening_service, sync_to_thread=False),
 }
 
 

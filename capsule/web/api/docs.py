@@ -24,7 +24,11 @@ _MEANING = {
     409: "the capsule is not in a state that allows this, or the deadline passed (`params.closed_at`)",
     413: "too large: a file (`params.filename`) or the whole request",
     415: "a file type that is not accepted (`params.filename`), or a body that is neither JSON nor multipart",
-    422: "a field is missing or breaks a rule (`params.fields`, `params.errors`)",
+    422: "a field is missing or breaks a rule (`params.fields`, `params.errors`); a custodian share that "
+         "cannot be used (`share.word`, `share.checksum`, `share.foreign`, `share.duplicate`)",
+    423: "locked: before the opening date (`params.opens_at`), whoever asks; or after it while a lock "
+         "still holds (`params.waiting`, e.g. too few custodian shares or no drand beacon yet)",
+    429: "too many attempts from this address: wait a minute (`params.retry_after`)",
 }
 
 

@@ -19,6 +19,8 @@ from capsule.core.clock import utc_text
 from capsule.persistence import models as m
 from capsule.persistence.services.capsules import DESCRIPTION_MAX, TITLE_MAX
 from capsule.persistence.services.invitations import MAX_LIMIT, NAME_MAX, ORGANIZATION_MAX, InvitationView
+from capsule.web.api.seal_info import SealInfo
+from capsule.web.api.seal_schemas import LockOut, capsule_trust
 
 Title = Annotated[str, Meta(max_length=TITLE_MAX, description="Shown on every page; 1-200 characters.")]
 Description = Annotated[str, Meta(max_length=DESCRIPTION_MAX)]
@@ -68,6 +70,8 @@ class CapsuleCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     locks: Locks = msgspec.field(default_factory=lambda: [ServerLockConfig()])
     lock_policy: Literal["any", "all"] = "any"
     moderation: bool = True
+    # Open by itself on the first visit after the date (only with the server lock, policy any).
+    auto_open: bool = False
     # The zone dates are shown in; None: the service's CAPSULE_DEFAULT_TIMEZONE.
     timezone: Zone | None = None
     translations: dict[Language, TranslationIn] = {}
@@ -84,6 +88,7 @@ class CapsuleEdit(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     locks: Locks | UnsetType = UNSET
     lock_policy: Literal["any", "all"] | UnsetType = UNSET
     moderation: bool | UnsetType = UNSET
+    auto_open: bool | UnsetType = UNSET
     timezone: Zone | UnsetType = UNSET
     translations: dict[Language, TranslationIn] | UnsetType = UNSET
 
@@ -107,29 +112,48 @@ class CapsuleOut(msgspec.Struct, kw_only=True):
     opening_at: str
     submissions_close_at: str | None
     moderation: bool
+    auto_open: bool
     lock_policy: str
-    locks: list[dict[str, Any]]
+    # Each lock with its public parameters and who could open it early (`trust`); once sealed,
+    # as the certificate says (the drand round included).
+    locks: list[LockOut]
+    # Who could open the whole capsule before its date (see `capsule_trust`).
+    trust: str
     public_key: str  # base64 of the HPKE public key (ML-KEM-768 + X25519)
     created_at: str
     published_at: str | None
     sealed_at: str | None
     opened_at: str | None
     counts: CountsOut | None = None
-    # Set once sealed (the sealing issue fills it from the seal record).
+    # Once sealed, from the signed certificate.
     fingerprint: str | None = None
+    content_root: str | None = None
+    items: int | None = None
+    kinds: dict[str, int] | None = None
+    certificate_url: str | None = None
+    archive_url: str | None = None
+    # Create and edit only: things the organizer should know, e.g. "drand_only".
+    warnings: list[str] = []
 
     @classmethod
     def of(cls, capsule: m.Capsule, base_url: str, counts: CountsOut | None = None,
-           fingerprint: str | None = None) -> CapsuleOut:
+           seal: SealInfo | None = None) -> CapsuleOut:
+        api = f"{base_url}/api/v1/capsules/{capsule.slug}"
+        locks = ([LockOut.of_info(info) for info in seal.locks] if seal is not None
+                 else [LockOut.of_config(lock, capsule.opening_at) for lock in capsule.locks])
         return cls(
             slug=capsule.slug, url=f"{base_url}/c/{capsule.slug}", title=capsule.title,
             description=capsule.description, translations=dict(capsule.translations or {}), state=capsule.state,
             timezone=capsule.timezone, opening_at=utc_text(capsule.opening_at),
             submissions_close_at=_when(capsule.submissions_close_at), moderation=capsule.moderation,
-            lock_policy=capsule.lock_policy, locks=[dict(lock) for lock in capsule.locks],
+            auto_open=capsule.auto_open, lock_policy=capsule.lock_policy, locks=locks,
+            trust=capsule_trust(capsule.lock_policy, [lock.type for lock in locks]),
             public_key=b64(capsule.public_key), created_at=utc_text(capsule.created_at),
             published_at=_when(capsule.published_at), sealed_at=_when(capsule.sealed_at),
-            opened_at=_when(capsule.opened_at), counts=counts, fingerprint=fingerprint,
+            opened_at=_when(capsule.opened_at), counts=counts,
+            fingerprint=seal.fingerprint if seal else None, content_root=seal.content_root if seal else None,
+            items=seal.items if seal else None, kinds=dict(seal.kinds) if seal else None,
+            certificate_url=f"{api}/certificate" if seal else None, archive_url=f"{api}/archive" if seal else None,
         )
 
 

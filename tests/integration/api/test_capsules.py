@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 
 import pytest
 
+from capsule.core import tlock
 from tests.integration.api.conftest import OPENING, Api
 
 
@@ -21,7 +23,8 @@ async def test_an_organizer_creates_a_draft_with_translations_and_a_public_key(a
     assert body["translations"]["ru"]["title"] == "Капсула времени – 2026"
     assert body["opening_at"] == "2036-03-05T07:00:00Z"  # 12:00 in Almaty (UTC+5)
     assert body["submissions_close_at"] == "2026-12-31T18:59:00Z"
-    assert body["locks"] == [{"type": "server"}] and body["lock_policy"] == "any"
+    assert body["locks"] == [{"type": "server", "trust": "operator"}] and body["lock_policy"] == "any"
+    assert body["trust"] == "operator" and body["warnings"] == [] and body["fingerprint"] is None
     assert body["timezone"] == "Asia/Almaty"
     assert len(base64.b64decode(body["public_key"])) > 1000  # ML-KEM-768 + X25519
     assert body["url"] == "http://capsule.test/c/almaty-2026"
@@ -89,8 +92,13 @@ async def test_custodian_and_drand_locks_under_policy_all(api: Api) -> None:
     response = await api.create(locks=[{"type": "custodians", "threshold": 3, "shares": 5}, {"type": "drand"}],
                                 lock_policy="all")
     assert response.status_code == 201, response.text
-    assert response.json()["locks"] == [{"type": "custodians", "threshold": 3, "shares": 5}, {"type": "drand"}]
-    assert response.json()["lock_policy"] == "all"
+    custodians, drand = response.json()["locks"]
+    assert custodians == {"type": "custodians", "trust": "custodians", "threshold": 3, "shares": 5}
+    # The round whose beacon is published at the opening date (12:00 in Almaty), on quicknet.
+    assert drand == {"type": "drand", "trust": "nobody", "round": tlock.round_at(datetime(2036, 3, 5, 7, tzinfo=UTC)),
+                     "round_at": "2036-03-05T07:00:00Z", "chain_hash": tlock.QUICKNET.chain_hash.hex()}
+    assert response.json()["lock_policy"] == "all" and response.json()["trust"] == "nobody"
+    assert response.json()["warnings"] == []  # the custodians keep it safe if tlock is ever broken
 
 
 async def test_a_taken_slug_is_409(api: Api) -> None:
@@ -121,7 +129,8 @@ async def test_edit_changes_only_what_is_sent_and_only_while_a_draft(api: Api) -
     assert edited.status_code == 200, edited.text
     body = edited.json()
     assert body["title"] == "Уақыт капсуласы – 2026 (Алматы)" and body["description"] == "Бірінші"
-    assert body["moderation"] is False and body["locks"] == [{"type": "drand"}]
+    assert body["moderation"] is False and [lock["type"] for lock in body["locks"]] == ["drand"]
+    assert body["warnings"] == ["drand_only"] and body["trust"] == "nobody"
     naive = await api.client.patch("/api/v1/capsules/almaty-2026", headers=api.auth,
                                    json={"opening_at": "2036-03-05T12:00:00"})
     assert naive.status_code == 422 and naive.json()["params"]["fields"] == ["opening_at"]
@@ -156,3 +165,20 @@ async def test_counts_show_what_arrived(api: Api) -> None:
     assert listed["counts"] == {"total": 3, "by_status": {"pending": 3}, "by_kind": {"goal": 2, "appeal": 1}}
     shown = (await api.client.get("/api/v1/capsules/almaty-2026")).json()
     assert shown["counts"]["total"] == 3 and shown["fingerprint"] is None
+
+
+async def test_a_capsule_locked_by_drand_alone_is_allowed_with_a_warning(api: Api) -> None:
+    response = await api.create(locks=[{"type": "drand"}])
+    assert response.status_code == 201, response.text
+    assert response.json()["warnings"] == ["drand_only"]
+    shown = (await api.client.get("/api/v1/capsules/almaty-2026", headers=api.auth)).json()
+    assert shown["locks"][0]["round"] == tlock.round_at(datetime(2036, 3, 5, 7, tzinfo=UTC))
+    mixed = await api.create("with-server", locks=[{"type": "drand"}, {"type": "server"}])
+    assert mixed.json()["warnings"] == [] and mixed.json()["trust"] == "operator"
+
+
+async def test_auto_open_needs_the_server_lock_under_policy_any(api: Api) -> None:
+    refused = await api.create(auto_open=True, locks=[{"type": "custodians", "threshold": 2, "shares": 3}])
+    assert refused.status_code == 422 and refused.json()["params"]["field"] == "auto_open"
+    created = await api.create(auto_open=True)
+    assert created.status_code == 201 and created.json()["auto_open"] is True

@@ -16,6 +16,15 @@ CALLS = {
     ("post", "/api/v1/capsules/{slug}/contributions/{contribution_id}/decision"),
     ("get", "/api/v1/receipts/{receipt_id}"), ("put", "/api/v1/receipts/{receipt_id}"),
     ("delete", "/api/v1/receipts/{receipt_id}"), ("get", "/api/v1/receipts/{receipt_id}/document"),
+    # sealing, opening and the opened contents
+    ("post", "/api/v1/capsules/{slug}/seal"), ("get", "/api/v1/capsules/{slug}/seal/progress"),
+    ("get", "/api/v1/capsules/{slug}/certificate"), ("get", "/api/v1/capsules/{slug}/certificate.sig"),
+    ("get", "/api/v1/capsules/{slug}/manifest"), ("get", "/api/v1/capsules/{slug}/archive"),
+    ("get", "/api/v1/capsules/{slug}/items/{index}/proof"),
+    ("post", "/api/v1/capsules/{slug}/open"), ("get", "/api/v1/capsules/{slug}/opening"),
+    ("get", "/api/v1/capsules/{slug}/shares"), ("post", "/api/v1/capsules/{slug}/shares"),
+    ("get", "/api/v1/capsules/{slug}/items"), ("get", "/api/v1/capsules/{slug}/items/{index}"),
+    ("get", "/api/v1/capsules/{slug}/items/{index}/attachments/{n}"),
 }
 
 
@@ -30,7 +39,9 @@ async def test_every_call_is_documented_with_its_schemas(client: httpx.AsyncClie
     assert routed == CALLS
     components = schema["components"]["schemas"]
     for name in ("CapsuleCreate", "CapsuleEdit", "CapsuleOut", "InvitationCreate", "InvitationOut",
-                 "ContributionDecide", "ContributionOut", "ReceiptOut", "ReceiptStatusOut", "AuditLogOut", "ErrorOut"):
+                 "ContributionDecide", "ContributionOut", "ReceiptOut", "ReceiptStatusOut", "AuditLogOut", "ErrorOut",
+                 "SealRequest", "SealOut", "SealProgressOut", "ProofOut", "OpenRequest", "ReportOut", "ShareEnter",
+                 "ShareProgressOut", "OpeningOut", "ItemOut", "ItemListOut", "LockOut"):
         assert name in components, name
     for method, path in CALLS:
         operation = schema["paths"][path][method]
@@ -58,3 +69,16 @@ async def test_the_contribution_calls_document_json_and_multipart_bodies(client:
     headers = {p["name"] for p in submit["parameters"] if p["in"] == "header"}
     assert headers == {"X-Invitation", "Idempotency-Key"}
     assert {"401", "403", "413", "415", "422"} - set(submit["responses"]) == {"401"}
+
+
+async def test_the_locked_calls_document_423_and_the_share_refusals(client: httpx.AsyncClient) -> None:
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+    for path in ("/api/v1/capsules/{slug}/items", "/api/v1/capsules/{slug}/items/{index}",
+                 "/api/v1/capsules/{slug}/items/{index}/attachments/{n}", "/api/v1/capsules/{slug}/opening"):
+        assert "423" in paths[path]["get"]["responses"], path
+    shares = paths["/api/v1/capsules/{slug}/shares"]["post"]
+    assert {"422", "423", "429"} <= set(shares["responses"])
+    assert "share.duplicate" in shares["description"]
+    assert "ShareEnter" in str(shares["requestBody"])
+    assert "OpenRequest" in str(paths["/api/v1/capsules/{slug}/open"]["post"]["requestBody"])
+    assert "409" in paths["/api/v1/capsules/{slug}/seal"]["post"]["responses"]
