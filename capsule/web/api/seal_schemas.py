@@ -182,7 +182,7 @@ class ItemAttachmentOut(msgspec.Struct, kw_only=True):
     url: str
 
 
-class ItemOut(msgspec.Struct, kw_only=True, omit_defaults=True):
+class ItemOut(msgspec.Struct, kw_only=True):
     """One opened item. An item that did not verify has `verified: false`, its `failure` code
     and no content."""
 

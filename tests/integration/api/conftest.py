@@ -18,8 +18,10 @@ from capsule.persistence.database import Database
 from capsule.persistence.services import users
 from capsule.persistence.services.users import UserService
 from capsule.web.app import create_app
+from tests.factories.collecting import png
 
 ORGANIZER = "organizer@almaty.example.kz"
+PHOTO = png(3, 2, marker=b"Almaty 2026")
 OPENING = "2036-03-05T12:00:00+05:00"  # noon in Almaty
 
 
@@ -107,6 +109,34 @@ class Api:
         response = await self.client.get(f"/api/v1/capsules/{slug}/contributions", params=params, headers=self.auth)
         assert response.status_code == 200, response.text
         return response.json()["contributions"]  # type: ignore[no-any-return]
+
+    async def decide(self, contribution_id: str, decision: str = "accept", slug: str = "almaty-2026") -> None:
+        response = await self.client.post(f"/api/v1/capsules/{slug}/contributions/{contribution_id}/decision",
+                                          json={"decision": decision}, headers=self.auth)
+        assert response.status_code == 200, response.text
+
+    async def seal(self, slug: str = "almaty-2026", **body: Any) -> httpx.Response:
+        return await self.client.post(f"/api/v1/capsules/{slug}/seal", json=body or None, headers=self.auth)
+
+    async def sealed(self, slug: str = "almaty-2026", items: list[dict[str, Any]] | None = None,
+                     **changes: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """A capsule (no moderation) with these contributions (default: three in Kazakh, the
+        first with a PNG), sealed; its receipts and the seal's response."""
+        await self.collecting(slug, moderation=False, **changes)
+        invitation = await self.invite(slug, max_contributions=10)
+        receipts = []
+        for n, fields in enumerate(items or [kk_fields(kind=kind, title=f"Мақсат №{n}")
+                                             for n, kind in enumerate(("goal", "priority", "appeal"))]):
+            if n == 0:
+                response = await self.submit(invitation["token"], slug, data=fields,
+                                             files=[("attachments", ("сурет.png", PHOTO, "image/png"))])
+            else:
+                response = await self.submit(invitation["token"], slug, json=fields)
+            assert response.status_code == 201, response.text
+            receipts.append(response.json())
+        sealed = await self.seal(slug)
+        assert sealed.status_code == 200, sealed.text
+        return receipts, sealed.json()
 
 
 @pytest.fixture
