@@ -150,7 +150,7 @@ async def test_no_route_reveals_the_canary_before_the_date_and_all_do_after_it(
             clock.set(OPENING - timedelta(days=3650) + when)
             answers = await _ask_everything(app, clients, auth, csrf, ids, query)
             assert len(answers) > 500  # the table really was walked
-            assert sum(response.status_code == 423 for _, response in answers) > 100
+            assert sum(response.status_code == 423 for _, response in answers) >= 60
             problems = []
             for what, response in answers:
                 if any(canary.encode() in text for text in _texts(response)):
