@@ -7,105 +7,50 @@ leaders of volunteer organizations (see ../shared/seed/). The demo rebuilds it: 
 login and API token, six organizations invited, eight contributions (Kazakh, some Russian, one
 English), some accepted and some waiting for moderation.
 
-Each demo capsule is one seeder in SEEDERS; a sealed and an opened capsule are added there.
+Two more capsules show the other states at once: one sealed at a small ceremony and counting
+down (it opens three weeks after the demo was seeded), and one of 2025 that was sealed then and
+opened on 5 March 2026, driven through the same services by a manual clock.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
 from capsule.config import Settings
-from capsule.core.clock import Clock
+from capsule.core.clock import Clock, ManualClock
 from capsule.core.errors import ConflictError, NotFoundError
 from capsule.core.service_keys import ServiceKeys, load_service_keys
 from capsule.persistence.database import Database
 from capsule.persistence.services.capsules import CapsuleService, CapsuleSpec
 from capsule.persistence.services.contributions import ContributionService
+from capsule.persistence.services.demo_items import (
+    DIGITAL,
+    FRONT_OFFICE,
+    ITEMS,
+    OPENED_ITEMS,
+    RESCUE,
+    SEALED_ITEMS,
+    SILVER,
+    SPORT,
+    YOUTH,
+    DemoItem,
+)
 from capsule.persistence.services.invitations import InvitationService
 from capsule.persistence.services.moderation import ModerationService
-from capsule.persistence.services.uploads import ContributionFields
+from capsule.persistence.services.opening import OpeningService
+from capsule.persistence.services.sealing import SealService
 from capsule.persistence.services.users import Organizer, UserService
 
 ORGANIZER_EMAIL: Final = "organizer@demo.capsule.kz"
 ALMATY: Final = ZoneInfo("Asia/Almaty")
 SLUG: Final = "uaqyt-kapsulasy-2026"
-
-# The organizations at the forum and fair of 5 March 2026 (DESIGN §1; the article in seed/).
-FRONT_OFFICE: Final = "Алматы қаласы Еріктілер фронт-кеңсесі"
-YOUTH: Final = "«Жас Алматы» жастар еріктілер тобы"
-SILVER: Final = "«Күміс еріктілер» қауымдастығы"
-RESCUE: Final = "Төтенше жағдайлардағы еріктілер жасағы"
-SPORT: Final = "«Спорт еріктілері» клубы"
-DIGITAL: Final = "«Цифрлық бастамалар» еріктілер тобы"
-
-
-@dataclass(frozen=True)
-class DemoItem:
-    organization: str  # whose invitation
-    fields: ContributionFields
-    accept: bool
-    attachment: tuple[str, bytes] | None = None
-
-
-def _item(org: str, kind: str, lang: str, author: str, role: str, title: str, body: str, *, accept: bool,
-          attachment: tuple[str, bytes] | None = None) -> DemoItem:
-    return DemoItem(org, ContributionFields(kind=kind, title=title, body=body, author_name=author, author_role=role,
-                                            organization=org, language=lang), accept, attachment)
-
-
-ITEMS: Final = (
-    _item(FRONT_OFFICE, "goal", "kk", "Дәурен Омаров", "Фронт-кеңсе үйлестірушісі",
-          "2036 жылға қарай — әр ауданда еріктілер орталығы",
-          "Алматының барлық сегіз ауданында еріктілер орталығы жұмыс істесін: оқыту, кеңес беру, "
-          "құрал-жабдық және ұйымдар арасындағы байланыс бір жерде.\n"
-          "Еріктілік қызмет қаланың әлеуметтік, экологиялық және қалалық бастамаларының тұрақты "
-          "серіктесіне айналсын.", accept=True),
-    _item(YOUTH, "priority", "kk", "Аружан Сәрсенова", "Топ жетекшісі",
-          "Мектеп оқушылары мен студенттерді еріктілікке тарту",
-          "Әр мектеп пен колледжде еріктілер клубы ашылсын. Жастардың қоғамға қызметі — "
-          "азаматтық белсенділіктің ең жақсы мектебі.\n"
-          "Басымдық: жылына кемінде 20 000 жас ерікті, олардың әрқайсысына тәлімгер.", accept=True),
-    _item(SILVER, "goal", "ru", "Галина Ким", "Председатель совета",
-          "Серебряные волонтёры — наставники молодёжи",
-          "Люди старшего возраста — не только те, кому помогают, но и те, кто помогает сам. "
-          "Мы хотим, чтобы к 2036 году в каждом волонтёрском центре работали «серебряные» "
-          "наставники, передающие опыт молодым.", accept=False),
-    _item(RESCUE, "priority", "kk", "Ерлан Жұмабаев", "Жасақ командирі",
-          "Төтенше жағдайларға дайын 10 000 ерікті",
-          "Жер сілкінісі, су тасқыны, өрт — Алматы үшін бұл нақты қауіптер. Әр ауданда алғашқы "
-          "көмекке және эвакуацияға үйретілген еріктілер жасағы болсын, жаттығулар жыл сайын "
-          "өткізілсін.", accept=True),
-    _item(SPORT, "priority", "ru", "Мадина Ахметова", "Руководитель клуба",
-          "Волонтёры больших спортивных событий",
-          "Каждое крупное соревнование в Алматы — от марафона до зимних игр — должно опираться на "
-          "подготовленных волонтёров: единые стандарты обучения, страхование и признание их труда.",
-          accept=False),
-    _item(DIGITAL, "goal", "en", "Timur Bekmukhanov", "Product lead",
-          "One open platform for every volunteer in Almaty",
-          "By 2036 every volunteer opportunity in the city should be one click away: an open, "
-          "accessible platform in Kazakh, Russian and English that respects privacy and lets "
-          "organizations share their needs and volunteers their time.", accept=True),
-    _item(FRONT_OFFICE, "appeal", "kk", "Еріктілер ұйымдарының жетекшілері", "Алматы, 2026 жылғы 5 наурыз",
-          "2036 жылдың еріктілеріне үндеу",
-          "Құрметті болашақ еріктілер!\n"
-          "Біз бұл хатты Еріктілер жылы – 2026 ашылған күні жаздық. Бүгін бізді мыңдаған жанашыр "
-          "тұрғын біріктіріп отыр. Сіздер бұл капсуланы ашқанда, біз армандаған қала — бір-біріне "
-          "қол ұшын беретін, қамқор әрі белсенді қала — шындыққа айналған болсын.\n"
-          "Игі істі жалғастырыңыздар. Қоғамға қызмет ету — біздің ортақ борышымыз.", accept=True,
-          attachment=("үндеуге қол қойғандар.txt",
-                      "Үндеуге қол қойған ұйымдар:\n".encode() + "\n".join(
-                          (FRONT_OFFICE, YOUTH, SILVER, RESCUE, SPORT, DIGITAL)).encode() + b"\n")),
-    _item(YOUTH, "goal", "kk", "Нұрсұлтан Әлиев", "Ерікті",
-          "Экологиялық еріктілік: Іле Алатауын таза сақтайық",
-          "Тау соқпақтарын тазалау, ағаш отырғызу және өзендерді күтіп ұстау жыл сайынғы қалалық "
-          "дәстүрге айналсын. Мақсат — 2036 жылға қарай миллион ағаш.", accept=False),
-)
-
+SEALED_SLUG: Final = "zhas-eriktiler-hat"
+OPENED_SLUG: Final = "almaty-eriktileri-2025"
 
 @dataclass
 class _Upload:
@@ -191,9 +136,89 @@ async def seed_almaty_collecting(demo: Demo) -> list[str]:
     ]
 
 
+async def _exists(demo: Demo, slug: str) -> bool:
+    try:
+        await demo.capsules().get(slug)
+    except NotFoundError:
+        return False
+    return True
+
+
+async def _fill(demo: Demo, slug: str, items: tuple[DemoItem, ...], clock: ManualClock | None = None) -> int:
+    """Invite each organization once, submit and accept every item (a minute apart on `clock`)."""
+    tokens: dict[str, str] = {}
+    for item in items:
+        if item.organization not in tokens:
+            tokens[item.organization] = (await demo.invitations().create(slug, item.organization)).token
+        if clock is not None:
+            clock.advance(minutes=1)
+        uploads = [_Upload(*item.attachment)] if item.attachment else []
+        receipt = await demo.contributions().submit(slug, tokens[item.organization], item.fields, uploads)
+        await demo.moderation().decide(slug, receipt.id, "accept")
+    return len(items)
+
+
+async def seed_sealed_countdown(demo: Demo) -> list[str]:
+    """A small capsule sealed today (server lock) that opens three weeks from now: the countdown."""
+    if await _exists(demo, SEALED_SLUG):
+        return [f"capsule {SEALED_SLUG} exists already; not seeded again"]
+    opening = datetime.combine((demo.clock.now() + timedelta(days=21)).astimezone(ALMATY).date(), time(12, 0), ALMATY)
+    await demo.capsules().create(CapsuleSpec(
+        title="Жас еріктілердің хаты", slug=SEALED_SLUG, opening_at=opening, timezone="Asia/Almaty", moderation=True,
+        description="Еріктілер мектебінің түлектері келесі түлектерге жазған хат: бүгін мөрленді, үш аптадан "
+                    "кейін ашылады.",
+        translations={"ru": {"title": "Письмо юных волонтёров"}, "en": {"title": "A letter from young volunteers"}},
+    ), demo.organizer.id)
+    await demo.capsules().publish(SEALED_SLUG)
+    count = await _fill(demo, SEALED_SLUG, SEALED_ITEMS)
+    outcome = await SealService(demo.db, demo.clock, demo.keys).seal(SEALED_SLUG)
+    base = demo.settings.base_url
+    return [
+        f"«Жас еріктілердің хаты» — sealed, {count} contributions, opens {opening:%Y-%m-%d %H:%M} Asia/Almaty",
+        f"  capsule page: {base}/c/{SEALED_SLUG}",
+        f"  fingerprint:  {outcome.fingerprint}",
+        f"  certificate:  {base}/api/v1/capsules/{SEALED_SLUG}/certificate",
+    ]
+
+
+# Laid on 5 March 2025, opened a year later, at the opening of the Year of Volunteers.
+OPENED_LAID: Final = datetime(2025, 3, 5, 11, 0, tzinfo=ALMATY)
+OPENED_AT: Final = datetime(2026, 3, 5, 12, 0, tzinfo=ALMATY)
+
+
+async def seed_opened(demo: Demo) -> list[str]:
+    """A capsule of 2025, sealed then and opened on 5 March 2026 (on a manual clock, since the
+    services refuse an opening date in the past at creation), n of n verified."""
+    if await _exists(demo, OPENED_SLUG):
+        return [f"capsule {OPENED_SLUG} exists already; not seeded again"]
+    now = demo.clock.now()
+    # Relative dates when the demo runs before those days (the demo works any year).
+    laid, opens = (OPENED_LAID, OPENED_AT) if now > OPENED_AT else (now - timedelta(days=400), now - timedelta(days=35))
+    clock = ManualClock(laid)
+    past = replace(demo, clock=clock)
+    await past.capsules().create(CapsuleSpec(
+        title="Алматы еріктілері – 2025", slug=OPENED_SLUG, opening_at=opens, timezone="Asia/Almaty",
+        moderation=True, description="2025 жылы салынған, Еріктілер жылы – 2026 ашылған күні ашылған капсула.",
+        translations={"ru": {"title": "Волонтёры Алматы – 2025"}, "en": {"title": "Almaty volunteers – 2025"}},
+    ), demo.organizer.id)
+    await past.capsules().publish(OPENED_SLUG)
+    count = await _fill(past, OPENED_SLUG, OPENED_ITEMS, clock)
+    clock.advance(hours=2)
+    outcome = await SealService(demo.db, clock, demo.keys).seal(OPENED_SLUG)
+    clock.set(opens)
+    report = await OpeningService(demo.db, clock, demo.keys).open(OPENED_SLUG)
+    base = demo.settings.base_url
+    return [
+        f"«Алматы еріктілері – 2025» — opened {opens:%Y-%m-%d}, {report.verified} of {count} verified",
+        f"  capsule page: {base}/c/{OPENED_SLUG}",
+        f"  fingerprint:  {outcome.fingerprint}",
+        f"  contents:     {base}/api/v1/capsules/{OPENED_SLUG}/items",
+    ]
+
+
 Seeder = Callable[[Demo], Awaitable[list[str]]]
 # One per demo capsule, in the order they are seeded and printed.
-SEEDERS: Final[tuple[Seeder, ...]] = (seed_almaty_collecting,)
+SEEDERS: Final[tuple[Seeder, ...]] = (seed_almaty_collecting, seed_sealed_countdown, seed_opened)
 
 
 async def _organizer(db: Database, clock: Clock) -> tuple[Organizer, list[str]]:
