@@ -90,7 +90,8 @@ async def _core_only(db: Database, slug: str) -> float:
         sealed = manifest.parse_manifest((await session.get(m.Seal, capsule.id)).manifest)  # type: ignore[union-attr]
         rows = (await session.execute(
             select(m.Contribution.sealed_index, m.Blob.position, m.BlobChunk.data)
-            .join(m.Blob, m.Blob.contribution_id == m.Contribution.id).join(m.BlobChunk, m.BlobChunk.blob_id == m.Blob.id)
+            .join(m.Blob, m.Blob.contribution_id == m.Contribution.id)
+            .join(m.BlobChunk, m.BlobChunk.blob_id == m.Blob.id)
             .where(m.Contribution.capsule_id == capsule.id).order_by(m.BlobChunk.seq))).all()
     blobs: dict[str, list[bytes]] = {}
     for index, position, data in rows:

@@ -108,7 +108,8 @@ async def _sign_in(pages: httpx.AsyncClient) -> str:
 
 
 async def _ask_everything(app: Litestar, clients: dict[str, httpx.AsyncClient], auth: dict[str, str],
-                          csrf: dict[str, str], ids: list[str], query: dict[str, str]) -> list[tuple[str, httpx.Response]]:
+                          csrf: dict[str, str], ids: list[str],
+                          query: dict[str, str]) -> list[tuple[str, httpx.Response]]:
     answers = []
     for method, path, _ in routes(app):
         if path == "/logout":

@@ -88,7 +88,8 @@ class ContentsApi(Controller):
     async def list_items(
         self, slug: FromPath[str], request: Request[Any, Any, Any], capsule_service: CapsuleServiceDep,
         opening_service: OpeningServiceDep, clock: ClockDep, db: DbDep, settings: SettingsDep,
-        kind: Annotated[Literal["goal", "priority", "appeal"] | None, QueryParameter(description="one kind only")] = None,
+        kind: Annotated[Literal["goal", "priority", "appeal"] | None,
+                        QueryParameter(description="one kind only")] = None,
         q: Annotated[str, QueryParameter(max_length=200, description="every word must match (title, text, author, "
                                                                       "organization; case-insensitive)")] = "",
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
@@ -128,7 +129,8 @@ class ContentsApi(Controller):
         media_type = meta.media_type + ("; charset=utf-8" if meta.media_type == "text/plain" else "")
         return Stream(chunks, media_type=media_type, headers={
             **cache_headers(etag),
-            "Content-Disposition": content_disposition(meta.name, "inline" if meta.media_type in INLINE else "attachment"),
+            "Content-Disposition": content_disposition(
+                meta.name, "inline" if meta.media_type in INLINE else "attachment"),
             "Content-Length": str(meta.size),
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": ATTACHMENT_CSP,

@@ -16,7 +16,8 @@ from tests.integration.api.conftest import PHOTO, Api, kk_fields
 
 ITEMS = [
     kk_fields(kind="goal", title="Еріктілік — әр алматылықтың ісі"),
-    kk_fields(kind="priority", title="Күміс еріктілерге қолдау", language="ru", body="Ёлка и ЁЖ: серебряные волонтёры."),
+    kk_fields(kind="priority", title="Күміс еріктілерге қолдау", language="ru",
+              body="Ёлка и ЁЖ: серебряные волонтёры."),
     kk_fields(kind="appeal", title="Болашақ ұрпаққа үндеу", author_role=""),
 ]
 
@@ -42,7 +43,8 @@ async def test_every_item_is_listed_with_its_fields_and_commitment(api: Api, clo
     assert photo["attachments"] == [{
         "name": "сурет.png", "media_type": "image/png", "size": len(PHOTO), "sha256": photo["attachments"][0]["sha256"],
         "url": f"http://capsule.test/api/v1/capsules/almaty-2026/items/{photo['index']}/attachments/0"}]
-    assert by_title["Болашақ ұрпаққа үндеу"]["author_role"] == "" and by_title["Болашақ ұрпаққа үндеу"]["failure"] is None
+    appeal = by_title["Болашақ ұрпаққа үндеу"]
+    assert appeal["author_role"] == "" and appeal["failure"] is None
     one = (await api.client.get(f"/api/v1/capsules/almaty-2026/items/{photo['index']}")).json()
     assert one == photo
     assert (await api.client.get("/api/v1/capsules/almaty-2026/items/3")).status_code == 404

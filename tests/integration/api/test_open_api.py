@@ -100,7 +100,8 @@ async def test_too_many_share_attempts_from_one_address_are_429(api: Api, clock:
     assert [a.status_code for a in answers] == [422] * 10 + [429]
     assert answers[-1].json()["code"] == "rate_limited"
     clock.advance(minutes=1)
-    accepted = await api.client.post("/api/v1/capsules/almaty-2026/shares", json={"share": sealed["custodian_shares"][0]})
+    accepted = await api.client.post("/api/v1/capsules/almaty-2026/shares",
+                                     json={"share": sealed["custodian_shares"][0]})
     assert accepted.status_code == 200
 
 
