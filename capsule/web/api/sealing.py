@@ -57,8 +57,8 @@ class SealApi(Controller):
         try:
             outcome = await seal_service.seal(slug, exclude_pending=bool(data and data.exclude_pending),
                                               progress=feed)
-        except CapsuleError as exc:
-            await feed.close("failed", error=exc.code)
+        except Exception as exc:  # the ceremony page must not show "running" for an hour
+            await feed.close("failed", error=exc.code if isinstance(exc, CapsuleError) else "internal")
             raise
         await feed.close("done")
         api = f"{settings.base_url}/api/v1/capsules/{outcome.slug}"

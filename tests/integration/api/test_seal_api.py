@@ -104,6 +104,8 @@ async def test_pending_contributions_are_listed_in_the_409_unless_excluded(api: 
     assert refused.json()["params"]["pending"] == [{"id": pending["id"], "organization": "Күміс еріктілер"}]
     assert (await api.client.get("/api/v1/capsules/almaty-2026")).json()["state"] == "collecting"
     assert (await api.client.get("/api/v1/capsules/almaty-2026/certificate")).status_code == 404
+    progress = (await api.client.get("/api/v1/capsules/almaty-2026/seal/progress", headers=api.auth)).json()
+    assert (progress["state"], progress["error"]) == ("failed", "conflict")
     sealed = await api.seal(exclude_pending=True)
     assert sealed.status_code == 200 and (sealed.json()["items"], sealed.json()["excluded"]) == (1, 1)
     receipt = await api.client.get(f"/api/v1/receipts/{pending['id']}", params={"token": pending["receipt_token"]})
