@@ -35,6 +35,7 @@ PUBLIC_WRITES: list[tuple[str, str]] = [
     (r"^/receipts/\{receipt_id\}(/.*)?$", "the receipt page's edit and withdraw: authorized by the receipt token"),
     (r"^/api/v1/capsules/\{slug\}/shares$", "a custodian share is its own credential (only after the date; "
                                               "rate-limited per address)"),
+    (r"^/c/\{slug\}/open/custodians$", "the custodians' page: each share is its own credential, as in the API"),
 ]
 DUMMY = {"str": "almaty-2026", "uuid": "00000000-0000-4000-8000-000000000000", "int": "0", "path": "x"}
 
