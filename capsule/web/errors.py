@@ -47,8 +47,13 @@ HTTP_CODES: Final = {
 
 # What a person reads on a page, per code; `%(name)s` takes the error's params.
 MESSAGES: Final = {
+    "error": N_("This could not be done."),
     "not_found": N_("This page does not exist."),
+    "config.invalid": N_("The service is not set up correctly. Please tell the people who run it."),
+    "keys.invalid": N_("The service's keys are missing or cannot be read. Please tell the people who run it."),
     "capsule.locked": N_("This capsule is sealed until %(opens_at)s. Nobody can read it before then."),
+    "drand.unavailable": N_("The drand beacon this capsule waits for could not be fetched just now. "
+                            "Try again in a minute, or paste the beacon's signature by hand."),
     "capsule.bad_state": N_("This capsule is not in a state that allows this."),
     "capsule.submissions_closed": N_("Submissions to this capsule closed at %(closed_at)s."),
     "conflict": N_("This was changed in the meantime. Reload the page and try again."),
@@ -58,6 +63,16 @@ MESSAGES: Final = {
     "request.invalid": N_("The request could not be understood."),
     "format.malformed": N_("The request could not be understood."),
     "integrity.failed": N_("A check of integrity failed."),
+    "crypto.decrypt_failed": N_("Decryption failed: the key is not the right one, or the encrypted data was changed."),
+    "signature.invalid": N_("The signature does not match. "
+                            "Check that it is the right one and that it was copied whole."),
+    "share.invalid": N_("This key share cannot be used."),
+    "share.checksum": N_("These words are not a valid key share: a word is mistyped, missing, extra or out of place. "
+                         "Compare them with your card, one by one."),
+    "share.word": N_("Word %(word)s is not a word that key shares use. Check its spelling on your card."),
+    "share.foreign": N_("This key share belongs to another capsule. Check the capsule's title on your card."),
+    "share.duplicate": N_("This custodian's share has already been entered. The next custodian should enter theirs."),
+    "share.too_few": N_("Not enough key shares yet: %(given)s entered, %(needed)s needed."),
     "auth.required": N_("Please sign in first."),
     "auth.forbidden": N_("You are not allowed to do this."),
     "invitation.invalid": N_("This invitation link is not valid: it may be mistyped, revoked or used up."),

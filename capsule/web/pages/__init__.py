@@ -7,6 +7,10 @@ from typing import Any
 from litestar import Router
 
 from capsule.web.pages.accounts import AccountPages
+from capsule.web.pages.ceremony import CeremonyPages
+from capsule.web.pages.custodians import CustodianPages
+from capsule.web.pages.items import ItemPages
+from capsule.web.pages.opening import OpeningPages
 from capsule.web.pages.services import DEPENDENCIES
 from capsule.web.pages.contribute import ContributePages
 from capsule.web.pages.invitations import InvitationPages
@@ -19,6 +23,6 @@ from capsule.web.pages.receipts import ReceiptPages
 ROUTERS: list[Any] = [
     Router(path="/", dependencies=DEPENDENCIES, include_in_schema=False, route_handlers=[
         PublicPages, AccountPages, ContributePages, ReceiptPages, OrganizerPages, InvitationPages,
-        ModerationPages,
+        ModerationPages, CeremonyPages, OpeningPages, ItemPages, CustodianPages,
     ]),
 ]

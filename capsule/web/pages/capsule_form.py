@@ -17,6 +17,8 @@ from capsule.persistence.services.capsules import DESCRIPTION_MAX, TITLE_MAX, Ca
 
 LANGS: Final = ("kk", "ru", "en")
 MAX_SHARES: Final = 16
+# The order locks are offered and stored in (FORMAT §7 keeps the order given).
+LOCK_TYPES: Final = ("server", "custodians", "drand")
 LOCAL_FORMAT: Final = "%Y-%m-%dT%H:%M"
 # Offered in a list; any IANA name may be typed.
 ZONES: Final = ("Asia/Almaty", "Asia/Qostanay", "Asia/Aqtobe", "Asia/Aqtau", "Asia/Atyrau",
@@ -36,6 +38,9 @@ ERRORS: Final = {
                                "and not after the opening date."),
     "locks": N_("Custodians: at least 2 must be needed to open, and at most 16 in all; "
                 "those needed cannot be more than those in all."),
+    "locks_none": N_("Choose at least one lock."),
+    "lock_policy": N_("“All locks together” needs at least two locks. Choose another lock, "
+                      "or “any one lock”."),
     "translations": N_("A translation is too long: at most %(max)s characters for a title "
                        "and %(dmax)s for a description."),
 }
@@ -51,7 +56,7 @@ class CapsuleForm:
     @classmethod
     def blank(cls, timezone: str) -> CapsuleForm:
         return cls({"timezone": timezone, "moderation": "on", "lock": "server",
-                    "threshold": "3", "shares": "5"})
+                    "lock_policy": "any", "threshold": "3", "shares": "5", "auto_open": ""})
 
     @classmethod
     def of(cls, capsule: Any) -> CapsuleForm:
@@ -64,17 +69,13 @@ class CapsuleForm:
             "opening_at": capsule.opening_at.astimezone(zone).strftime(LOCAL_FORMAT),
             "submissions_close_at": (closes.astimezone(zone).strftime(LOCAL_FORMAT)
                                      if closes else ""),
-            "threshold": "3", "shares": "5",
+            "threshold": "3", "shares": "5", "lock_policy": capsule.lock_policy,
+            "auto_open": "on" if capsule.auto_open else "",
+            "lock": " ".join(lock["type"] for lock in capsule.locks or []),
         }
-        locks = list(capsule.locks or [])
-        single = locks[0] if capsule.lock_policy == "any" and len(locks) == 1 else {}
-        if single.get("type") == "server":
-            values["lock"] = "server"
-        elif single.get("type") == "custodians":
-            values.update(lock="custodians", threshold=str(single["threshold"]),
-                          shares=str(single["shares"]))
-        else:
-            values["lock"] = "keep"  # set through the API (e.g. drand); the form keeps it as it is
+        for lock in capsule.locks or []:
+            if lock["type"] == "custodians":
+                values.update(threshold=str(lock["threshold"]), shares=str(lock["shares"]))
         for lang in LANGS:
             for name in ("title", "description"):
                 values[f"{lang}_{name}"] = (capsule.translations or {}).get(lang, {}).get(name, "")
@@ -83,7 +84,7 @@ class CapsuleForm:
     def error(self, name: str, key: str | None = None) -> None:
         self.errors.setdefault(name, key or name)
 
-    def spec(self, current: Any | None = None) -> CapsuleSpec | None:
+    def spec(self) -> CapsuleSpec | None:
         """The CapsuleSpec, or None with `errors` filled in for what cannot even be parsed."""
         v = self.values
         tz = v.get("timezone", "").strip()
@@ -94,18 +95,28 @@ class CapsuleForm:
             zone = None
         opening = self._local(v.get("opening_at", ""), zone, "opening_at", required=True)
         closing = self._local(v.get("submissions_close_at", ""), zone, "submissions_close_at")
-        lock = v.get("lock", "server")
-        policy, locks = "any", ({"type": "server"},)
-        if lock == "custodians":
-            try:
-                k, n = int(v.get("threshold", "")), int(v.get("shares", ""))
-            except ValueError:
-                k = n = 0
-            if not 2 <= k <= n <= MAX_SHARES:
-                self.error("locks")
-            locks = ({"type": "custodians", "threshold": k, "shares": n},)
-        elif lock == "keep" and current is not None:
-            policy, locks = current.lock_policy, tuple(current.locks)
+        chosen = set(v.get("lock", "").split())
+        policy = v.get("lock_policy", "any") if v.get("lock_policy") in ("any", "all") else "any"
+        locks: list[dict[str, Any]] = []
+        for kind in LOCK_TYPES:
+            if kind not in chosen:
+                continue
+            if kind == "custodians":
+                try:
+                    k, n = int(v.get("threshold", "")), int(v.get("shares", ""))
+                except ValueError:
+                    k = n = 0
+                if not 2 <= k <= n <= MAX_SHARES:
+                    self.error("locks")
+                locks.append({"type": "custodians", "threshold": k, "shares": n})
+            else:
+                locks.append({"type": kind})
+        if not locks:
+            self.error("locks", "locks_none")
+        elif policy == "all" and len(locks) < 2:
+            self.error("lock_policy")
+        # Opening by itself needs a lock the service holds and that is enough on its own.
+        auto_open = v.get("auto_open") == "on" and policy == "any" and "server" in chosen
         translations = {lang: {name: v.get(f"{lang}_{name}", "")
                                for name in ("title", "description")}
                         for lang in LANGS}
@@ -115,7 +126,7 @@ class CapsuleForm:
             title=v.get("title", ""), description=v.get("description", ""),
             slug=v.get("slug", "").strip() or None, timezone=tz, opening_at=opening,
             submissions_close_at=closing, moderation=v.get("moderation") == "on",
-            lock_policy=policy, locks=locks, translations=translations,
+            auto_open=auto_open, lock_policy=policy, locks=tuple(locks), translations=translations,
         )
 
     def _local(self, text: str, zone: zoneinfo.ZoneInfo | None, name: str, *,
@@ -137,7 +148,9 @@ class CapsuleForm:
         name = exc.field if isinstance(exc, ValidationError) else exc.params.get("field")
         if isinstance(exc, ConflictError) and name == "slug":
             self.error("slug", "slug_taken")
-        elif name in ("locks", "lock_policy"):
+        elif name == "lock_policy":
+            self.error("lock_policy")
+        elif name == "locks":
             self.error("locks")
         elif name in ERRORS:
             self.error(name)

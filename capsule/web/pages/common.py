@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Final
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.datastructures import CacheControlHeader
 from litestar.enums import RequestEncodingType
 from litestar.response import Template
 
 from capsule.core import errors as e
 from capsule.i18n import gettext
+from capsule.web.errors import HANDLERS
 from capsule.web.pages.formats import HELPERS, when
 
 # Organizer pages, receipts and forms carrying tokens: never kept by a shared cache.
@@ -22,6 +25,28 @@ def page(template: str, *, status_code: int = 200, headers: dict[str, str] | Non
          **context: Any) -> Template:
     return Template(template_name=template, context={**HELPERS, **context}, status_code=status_code,
                     headers=headers)
+
+
+def locked_page(capsule: Any, now: datetime, **context: Any) -> Template:
+    """423: the capsule's contents are not readable yet (before the date, or while its locks
+    still hold), with the date in the capsule's zone and in UTC. Never cached."""
+    return page("public/locked.html", status_code=423, headers={"cache-control": "no-store"},
+                capsule=capsule, now=now, **context)
+
+
+def _no_store(handler: Callable[..., Response[Any]]) -> Callable[..., Response[Any]]:
+    def answer(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+        response = handler(request, exc)
+        response.headers["cache-control"] = NO_STORE.to_header()
+        return response
+
+    return answer
+
+
+# The app's error handlers, plus no-store: error pages of organizer routes (a 404, a 409, the
+# way to the login page) are as private as the pages themselves. Set on each organizer
+# controller, they apply to what its guard and handlers raise.
+ORGANIZER_ERRORS: Final = {kind: _no_store(handler) for kind, handler in HANDLERS.items()}
 
 
 def refusal(status: int, message: str, *, code: str, **context: Any) -> Template:
@@ -66,9 +91,10 @@ def new_submit_key() -> str:
     return secrets.token_urlsafe(24)
 
 
-async def form_data(request: Request[Any, Any, Any]) -> dict[str, str]:
+async def form_data(request: Request[Any, Any, Any], *, lists: tuple[str, ...] = ()) -> dict[str, str]:
     """The fields of a small urlencoded form (multipart forms go through the streaming reader
-    instead). Only the first value of each name is kept.
+    instead). Only the first value of each name is kept, except for the names in `lists`
+    (check boxes sharing a name), whose values are joined by spaces.
 
     Raises:
         UnsupportedMediaError: another encoding.
@@ -78,7 +104,11 @@ async def form_data(request: Request[Any, Any, Any]) -> dict[str, str]:
         raise e.UnsupportedMediaError(
             f"expected a form (application/x-www-form-urlencoded), got {content_type}")
     form = await request.form()
-    return {key: str(form.get(key)) for key in form.keys()}  # noqa: SIM118 - a MultiDict
+    values = {key: str(form.get(key)) for key in form.keys()}  # noqa: SIM118 - a MultiDict
+    for name in lists:
+        if name in values:
+            values[name] = " ".join(str(value) for value in form.getall(name))
+    return values
 
 
 def safe_next(target: str | None) -> str:

@@ -17,6 +17,7 @@ from babel.numbers import format_decimal
 
 from capsule import i18n
 from capsule.i18n import gettext
+from capsule.web.errors import message_for
 from capsule.web.pages import texts
 
 
@@ -73,5 +74,5 @@ def file_size(size: int) -> str:
 HELPERS: Final = {
     "when": when, "utc_when": utc_when, "iso": iso, "file_size": file_size, "texts": texts,
     "localized": localized, "key_fingerprint": key_fingerprint,
-    "format_duration": i18n.format_duration,
+    "format_duration": i18n.format_duration, "error_message": message_for,
 }

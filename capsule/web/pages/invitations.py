@@ -14,7 +14,7 @@ from capsule.i18n import N_, gettext
 from capsule.persistence.services.invitations import MAX_LIMIT, NAME_MAX, ORGANIZATION_MAX
 from capsule.web.auth import requires_organizer
 from capsule.web.deps import SettingsDep
-from capsule.web.pages.common import NO_STORE, form_data, page
+from capsule.web.pages.common import NO_STORE, ORGANIZER_ERRORS, form_data, page
 from capsule.web.pages.services import CapsulesDep, InvitationsDep
 
 ERRORS: Final = {
@@ -34,6 +34,7 @@ class InvitationPages(Controller):
     path = "/organize/c/{slug:str}/invitations"
     guards = [requires_organizer]
     cache_control = NO_STORE
+    exception_handlers = ORGANIZER_ERRORS
     include_in_schema = False
 
     @get("/")

@@ -14,7 +14,7 @@ from capsule.core.errors import ValidationError
 from capsule.i18n import N_, gettext
 from capsule.persistence.services.moderation import NOTE_MAX
 from capsule.web.auth import requires_organizer
-from capsule.web.pages.common import NO_STORE, form_data, page
+from capsule.web.pages.common import NO_STORE, ORGANIZER_ERRORS, form_data, page
 from capsule.web.pages.services import CapsulesDep, ModerationDep
 
 TABS: Final = ("pending", "accepted", "rejected", "withdrawn")
@@ -30,6 +30,7 @@ class ModerationPages(Controller):
     path = "/organize/c/{slug:str}/contributions"
     guards = [requires_organizer]
     cache_control = NO_STORE
+    exception_handlers = ORGANIZER_ERRORS
     include_in_schema = False
 
     @get("/")

@@ -13,7 +13,7 @@ from capsule.i18n import N_, gettext
 from capsule.web.auth import requires_organizer
 from capsule.web.deps import SettingsDep
 from capsule.web.pages.capsule_form import ZONES, CapsuleForm
-from capsule.web.pages.common import NO_STORE, form_data, page
+from capsule.web.pages.common import NO_STORE, ORGANIZER_ERRORS, form_data, page
 from capsule.web.pages.services import CapsulesDep, ViewsDep
 
 # Notices after a redirect (`?done=…`): fixed sentences, never text from the request.
@@ -28,6 +28,7 @@ class OrganizerPages(Controller):
     path = "/organize"
     guards = [requires_organizer]
     cache_control = NO_STORE
+    exception_handlers = ORGANIZER_ERRORS
     include_in_schema = False
 
     @get("/")
@@ -45,7 +46,7 @@ class OrganizerPages(Controller):
     @post("/new", status_code=200)
     async def create(self, request: Request[Any, Any, Any],
                      capsules: CapsulesDep) -> Template | Redirect:
-        form = CapsuleForm(await form_data(request))
+        form = CapsuleForm(await form_data(request, lists=("lock",)))
         spec = form.spec()
         if spec is not None:
             try:
@@ -75,8 +76,8 @@ class OrganizerPages(Controller):
     async def update(self, slug: FromPath[str], request: Request[Any, Any, Any],
                      capsules: CapsulesDep) -> Template | Redirect:
         current = await capsules.get(slug)
-        form = CapsuleForm(await form_data(request))
-        spec = form.spec(current)
+        form = CapsuleForm(await form_data(request, lists=("lock",)))
+        spec = form.spec()
         if spec is not None:
             try:
                 saved = await capsules.update(slug, spec)

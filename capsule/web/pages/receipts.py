@@ -18,7 +18,8 @@ from capsule.core import errors as e
 from capsule.core.envelope import parse_document
 from capsule.i18n import N_
 from capsule.web.auth import PUBLIC
-from capsule.web.deps import ClockDep, SettingsDep
+from capsule.persistence.services import sealing
+from capsule.web.deps import ClockDep, DbDep, SettingsDep
 from capsule.web.errors import status_of
 from capsule.web.multipart import MultipartLimits
 from capsule.web.pages.common import NO_STORE, form_data, page
@@ -41,13 +42,16 @@ class ReceiptPages(Controller):
 
     @get("/")
     async def receipt(self, receipt_id: FromPath[UUID], contributions: ContributionsDep,
-                      capsules: CapsulesDep, clock: ClockDep, settings: SettingsDep,
+                      capsules: CapsulesDep, clock: ClockDep, settings: SettingsDep, db: DbDep,
                       token: FromQuery[str] = "", done: FromQuery[str | None] = None) -> Template:
         receipt = await contributions.receipt(receipt_id, token)
         capsule = await capsules.get(receipt.capsule_slug)
+        # Once sealed: where it is in the sealed tree, and the path that proves it.
+        proof = (await sealing.inclusion_proof(db, capsule.slug, receipt.sealed_index)
+                 if receipt.sealed_index is not None else None)
         link = f"{settings.base_url}/receipts/{receipt.id}?token={receipt.receipt_token}"
         return page("receipts/receipt.html", receipt=receipt, capsule=capsule, link=link,
-                    token=token, notice=DONE.get(done or ""),
+                    token=token, notice=DONE.get(done or ""), proof=proof,
                     can_change=_open(capsule, clock.now()))
 
     @get("/document")

@@ -11,6 +11,8 @@ from capsule.persistence.services.capsules import CapsuleService
 from capsule.persistence.services.contributions import ContributionService
 from capsule.persistence.services.invitations import InvitationService
 from capsule.persistence.services.moderation import ModerationService
+from capsule.persistence.services.opening import OpeningService
+from capsule.persistence.services.sealing import SealService
 from capsule.persistence.services.views import ViewService
 from capsule.web.deps import runtime
 
@@ -19,6 +21,8 @@ ViewsDep = NamedDependency[ViewService]
 InvitationsDep = NamedDependency[InvitationService]
 ContributionsDep = NamedDependency[ContributionService]
 ModerationDep = NamedDependency[ModerationService]
+OpeningDep = NamedDependency[OpeningService]
+SealingDep = NamedDependency[SealService]
 
 
 def _capsules(state: State) -> CapsuleService:
@@ -46,10 +50,24 @@ def _moderation(state: State) -> ModerationService:
     return ModerationService(r.db, r.clock, r.keys, max_upload_bytes=r.settings.max_upload_bytes)
 
 
+def _opening(state: State) -> OpeningService:
+    # No drand relays here: only the organizer's opening page fetches a beacon (see opening.py),
+    # so no public request makes the service call out to the internet.
+    r = runtime(state)
+    return OpeningService(r.db, r.clock, r.keys)
+
+
+def _sealing(state: State) -> SealService:
+    r = runtime(state)
+    return SealService(r.db, r.clock, r.keys)
+
+
 DEPENDENCIES: Final = {
     "capsules": Provide(_capsules, sync_to_thread=False),
     "views": Provide(_views, sync_to_thread=False),
     "invitations": Provide(_invitations, sync_to_thread=False),
     "contributions": Provide(_contributions, sync_to_thread=False),
     "moderation": Provide(_moderation, sync_to_thread=False),
+    "opening": Provide(_opening, sync_to_thread=False),
+    "sealing": Provide(_sealing, sync_to_thread=False),
 }

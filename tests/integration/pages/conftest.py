@@ -23,6 +23,7 @@ from capsule.core.service_keys import ServiceKeys
 from capsule.persistence.database import Database
 from capsule.persistence.services import users
 from capsule.persistence.services.users import UserService
+from tests.factories.collecting import fields as service_fields
 from capsule.web.app import create_app
 
 EMAIL = "organizer@almaty.example.kz"
@@ -125,3 +126,20 @@ async def submitted(client: Client, slug: str, invite: str, **kw: Any) -> str:
 def plain(text: str) -> str:
     """Page text with CLDR's narrow no-break spaces ("2026\u202fж.") as plain spaces."""
     return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+async def accepted(world: Any, slug: str, items: list[tuple[str, str]], **changes: str) -> list[Any]:
+    """Contributions through the services, each accepted: (kind, organization) per item; an
+    invitation per organization. Returns their receipts, in order of arrival."""
+    invites: dict[str, str] = {}
+    receipts = []
+    for n, (kind, organization) in enumerate(items):
+        if organization not in invites:
+            invites[organization] = await world.invite(slug, organization)
+        receipt = await world.contributions.submit(slug, invites[organization], service_fields(
+            kind=kind, organization=organization, title=f"{changes.get('title', 'Мақсат')} №{n + 1}",
+            **{k: v for k, v in changes.items() if k != "title"}))
+        await world.moderation.decide(slug, receipt.id, "accept")
+        world.clock.advance(seconds=1)
+        receipts.append(receipt)
+    return receipts
