@@ -75,6 +75,12 @@ class ConflictError(CapsuleError):
     code = "conflict"
 
 
+class SealPendingError(ConflictError):
+    """Contributions still wait for moderation: seal without them, or decide them first."""
+
+    code = "seal.pending"
+
+
 class DeadlineError(ConflictError):
     code = "capsule.submissions_closed"
 

@@ -22,6 +22,9 @@ from capsule.persistence import models as m
 from capsule.persistence.database import Database
 
 _NAME: Final = re.compile(r"^items/(\d{6})/(?:document\.bin|attachment-(\d{2})\.bin)$")
+# Documents are small and read one after another: fetch this many per query, not one by one
+# (a query per document costs more than decrypting it).
+DOCUMENT_BATCH: Final = 500
 
 
 class BlobBridge:
@@ -31,13 +34,21 @@ class BlobBridge:
         self.db = db
         self.loop = loop
         self._ids = {item.index: item.id for item in manifest.items}
+        self._documents: dict[int, bytes] = {}
 
     def read_blob(self, name: str) -> Iterator[bytes]:
         match = _NAME.match(name)
         if match is None or int(match.group(1)) not in self._ids:
             raise NotFoundError(f"{name}: not a blob of this capsule")
-        contribution = self._ids[int(match.group(1))]
+        index = int(match.group(1))
+        contribution = self._ids[index]
         position = 0 if match.group(2) is None else int(match.group(2)) + 1
+        if position == 0:
+            if index not in self._documents:
+                self._documents = self._run(self._document_batch(index))
+            if index in self._documents:
+                yield self._documents.pop(index)
+                return
         blob = self._run(self._blob(contribution, position))
         if blob is None:
             raise NotFoundError(f"{name}: missing from the database")
@@ -47,6 +58,20 @@ class BlobBridge:
 
     def _run(self, coroutine):  # type: ignore[no-untyped-def]
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    async def _document_batch(self, first: int) -> dict[int, bytes]:
+        """Documents of items first … first+DOCUMENT_BATCH−1, by index, in one query."""
+        wanted = {self._ids[i]: i for i in range(first, first + DOCUMENT_BATCH) if i in self._ids}
+        parts: dict[int, list[bytes]] = {}
+        async with self.db.read() as session:
+            rows = await session.execute(
+                select(m.Blob.contribution_id, m.BlobChunk.data)
+                .join(m.BlobChunk, m.BlobChunk.blob_id == m.Blob.id)
+                .where(m.Blob.position == 0, m.Blob.contribution_id.in_(list(wanted)))
+                .order_by(m.Blob.contribution_id, m.BlobChunk.seq))
+            for contribution, data in rows:
+                parts.setdefault(wanted[contribution], []).append(data)
+        return {index: b"".join(chunks) for index, chunks in parts.items()}
 
     async def _blob(self, contribution: UUID, position: int) -> tuple[UUID, int] | None:
         async with self.db.read() as session:

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from capsule.core import canonical, certificate, keys, locks, manifest, merkle
 from capsule.core.audit import Actor, EventType
 from capsule.core.clock import Clock, truncate
-from capsule.core.errors import ConflictError, NotFoundError, TransitionError
+from capsule.core.errors import ConflictError, NotFoundError, SealPendingError, TransitionError
 from capsule.core.lifecycle import Action, Kind, State, Status, advance
 from capsule.core.service_keys import ServiceKeys
 from capsule.persistence import audit_log
@@ -138,7 +138,7 @@ class SealService:
             .order_by(m.Contribution.submitted_at, m.Contribution.id)
         )).all())
         if pending and not exclude:
-            raise ConflictError(
+            raise SealPendingError(
                 f"{len(pending)} contribution(s) still pending: accept or reject them, or seal without them",
                 pending=[{"id": str(p.id), "organization": p.organization} for p in pending[:PENDING_LISTED]],
                 count=len(pending),

@@ -100,12 +100,12 @@ async def test_pending_contributions_are_listed_in_the_409_unless_excluded(api: 
     pending = (await api.submit(invitation["token"])).json()
     await api.decide(accepted["id"])
     refused = await api.seal()
-    assert refused.status_code == 409 and refused.json()["code"] == "conflict"
+    assert refused.status_code == 409 and refused.json()["code"] == "seal.pending"
     assert refused.json()["params"]["pending"] == [{"id": pending["id"], "organization": "Күміс еріктілер"}]
     assert (await api.client.get("/api/v1/capsules/almaty-2026")).json()["state"] == "collecting"
     assert (await api.client.get("/api/v1/capsules/almaty-2026/certificate")).status_code == 404
     progress = (await api.client.get("/api/v1/capsules/almaty-2026/seal/progress", headers=api.auth)).json()
-    assert (progress["state"], progress["error"]) == ("failed", "conflict")
+    assert (progress["state"], progress["error"]) == ("failed", "seal.pending")
     sealed = await api.seal(exclude_pending=True)
     assert sealed.status_code == 200 and (sealed.json()["items"], sealed.json()["excluded"]) == (1, 1)
     receipt = await api.client.get(f"/api/v1/receipts/{pending['id']}", params={"token": pending["receipt_token"]})
