@@ -57,6 +57,8 @@ MESSAGES: Final = {
     "capsule.bad_state": N_("This capsule is not in a state that allows this."),
     "capsule.submissions_closed": N_("Submissions to this capsule closed at %(closed_at)s."),
     "conflict": N_("This was changed in the meantime. Reload the page and try again."),
+    "seal.pending": N_("Not sealed: %(count)s contributions are still waiting for review. "
+                       "Review them first, or seal without them."),
     "input.too_large": N_("This is larger than allowed."),
     "input.unsupported_media": N_("This type of file is not accepted."),
     "input.invalid": N_("Some of what was entered cannot be accepted."),

@@ -17,7 +17,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Template
 
-from capsule.core.errors import CapsuleError, ConflictError, TransitionError
+from capsule.core.errors import CapsuleError, SealPendingError, TransitionError
 from capsule.core.lifecycle import State, Status
 from capsule.web.api.progress import ProgressFeed, read_progress
 from capsule.web.auth import requires_organizer
@@ -94,7 +94,7 @@ class CeremonyPages(Controller):
         except CapsuleError as exc:
             await feed.close("failed", error=exc.code)
             capsule = await capsules.get(slug)
-            if isinstance(exc, ConflictError):  # still pending, and not told to seal without them
+            if isinstance(exc, SealPendingError):  # and not told to seal without them
                 return _confirm_page(capsule, await tally(moderation, slug), status_code=409,
                                      pending_count=int(exc.params.get("count", 0)))
             if isinstance(exc, TransitionError) and capsule.state in (State.SEALED, State.OPENED):

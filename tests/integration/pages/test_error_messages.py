@@ -21,14 +21,14 @@ def every_error_class(base: type[errors.CapsuleError] = errors.CapsuleError) -> 
 def test_every_error_code_has_a_message() -> None:
     codes = {cls.code for cls in every_error_class()}
     assert {"share.word", "share.checksum", "share.foreign", "share.duplicate", "share.too_few", "drand.unavailable",
-            "capsule.locked"} <= codes
+            "capsule.locked", "seal.pending"} <= codes
     assert codes - set(MESSAGES) == set()
 
 
 @pytest.mark.parametrize("language", ["kk", "ru"])
 def test_every_error_message_is_translated(language: str) -> None:
     params = {"opens_at": "2036-03-05T07:00:00Z", "closed_at": "2026-12-31T13:00:00Z", "word": 5, "given": 1,
-              "needed": 2}
+              "needed": 2, "count": 3}
     for code, text in MESSAGES.items():
         with i18n.language(language):
             assert message_for(code, params) != text % params, (language, code)
