@@ -97,6 +97,10 @@ async def test_custodians_enter_their_shares_one_at_a_time_and_each_mistake_has_
         for word in set(words_typed.split()) - {"qqqq"}:
             assert f">{word}<" not in answer.text and f" {word} " not in answer.text.split("<textarea")[1][:300]
         assert "></textarea>" in answer.text  # never echoed back
+    forged = await client.post("/c/almaty-2026/open/custodians", data={"words": first}, follow_redirects=False)
+    assert forged.status_code == 403  # no CSRF token: refused before the share is even looked at
+    public = await client.get("/c/almaty-2026", params={"lang": "en"})
+    assert 'href="/c/almaty-2026/open/custodians"' in public.text  # the way there, once the date has come
     entered = await enter(client, "almaty-2026", first.upper())
     assert entered.status_code == 303 and entered.headers["location"].endswith("done=entered")
     thanks = await client.get(entered.headers["location"] + "&lang=en")
