@@ -11,8 +11,9 @@ import pytest
 from playwright.sync_api import expect
 
 from capsule.persistence.database import Database
+from capsule.persistence.services.capsules import CapsuleSpec
 from tests.e2e.server import ORGANIZER_EMAIL, ORGANIZER_PASSWORD, LiveServer
-from tests.factories.collecting import fields, make_world
+from tests.factories.collecting import OPENING, fields, make_world
 
 pytestmark = pytest.mark.e2e
 
@@ -35,9 +36,6 @@ def prepare(live: LiveServer, slug: str, lang: str) -> None:
     """A collecting capsule with a 2-of-3 custodians lock, eight accepted contributions from six
     organizations and one still waiting for review (through the services, as the demo does)."""
     async def work(db: Database) -> None:
-        from capsule.persistence.services.capsules import CapsuleSpec
-        from tests.factories.collecting import OPENING
-
         assert live.keys is not None
         world = make_world(db, live.clock, live.keys)  # type: ignore[arg-type]
         await world.capsules.create(CapsuleSpec(

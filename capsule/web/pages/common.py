@@ -91,7 +91,8 @@ def new_submit_key() -> str:
     return secrets.token_urlsafe(24)
 
 
-async def form_data(request: Request[Any, Any, Any], *, lists: tuple[str, ...] = ()) -> dict[str, str]:
+async def form_data(request: Request[Any, Any, Any], *,
+                    lists: tuple[str, ...] = ()) -> dict[str, str]:
     """The fields of a small urlencoded form (multipart forms go through the streaming reader
     instead). Only the first value of each name is kept, except for the names in `lists`
     (check boxes sharing a name), whose values are joined by spaces.

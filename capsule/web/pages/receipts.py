@@ -17,8 +17,8 @@ from litestar.response import Redirect, Response, Template
 from capsule.core import errors as e
 from capsule.core.envelope import parse_document
 from capsule.i18n import N_
-from capsule.web.auth import PUBLIC
 from capsule.persistence.services import sealing
+from capsule.web.auth import PUBLIC
 from capsule.web.deps import ClockDep, DbDep, SettingsDep
 from capsule.web.errors import status_of
 from capsule.web.multipart import MultipartLimits
