@@ -143,7 +143,7 @@ async def test_the_public_page_shows_the_fingerprint_the_seal_files_and_how_to_c
     assert page.status_code == 200 and fingerprint_on(page.text) == outcome.fingerprint
     for link in ("archive", "certificate", "certificate.sig", "manifest", "log"):
         assert f'href="/api/v1/capsules/{slug}/{link}"' in page.text
-    assert "How to check" in page.text and f"capsule verify {slug}.zip" in page.text and "docs/FORMAT.md" in page.text
+    assert "How to check" in page.text and f"capsule verify capsule-{slug}-sealed.zip" in page.text and "docs/FORMAT.md" in page.text
     counts = re.findall(r'<span class="count">(\d)</span>', page.text)
     assert counts == ["2", "1", "1"]
     digits = "".join(outcome.fingerprint.split())

@@ -51,6 +51,7 @@ async def test_the_contents_are_grouped_by_kind_with_authors_languages_and_files
     assert page.status_code == 200
     text = page.text
     assert "3 of 3 contributions verified: each is exactly what was sealed." in text
+    assert 'href="/api/v1/capsules/almaty-2026/archive?opened=1"' in text
     groups = re.findall(r'<h3 id="kind-(\w+)">', text)
     assert groups == ["goal", "priority", "appeal"]
     goal = text.split('id="kind-goal"')[1].split('id="kind-priority"')[0]
