@@ -86,6 +86,16 @@ def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
     return text % {"num": n, **params}
 
 
+def lookup(message: str) -> str:
+    """The translation of `message`, unformatted (Jinja's new-style gettext formats itself)."""
+    return translations(current_language()).gettext(message)
+
+
+def lookup_plural(singular: str, plural: str, n: int) -> str:
+    """The plural form for `n`, unformatted: Jinja fills `num` and any other values itself."""
+    return translations(current_language()).ngettext(singular, plural, n)
+
+
 _ = gettext
 
 

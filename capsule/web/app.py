@@ -129,7 +129,7 @@ def jinja_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(i18n.lookup, i18n.lookup_plural, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(
         languages=i18n.LANGUAGES,
         language_names=i18n.LANGUAGE_NAMES,

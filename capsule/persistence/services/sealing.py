@@ -10,6 +10,7 @@ the sealed set, or blocks it while pending) or waits and then finds the capsule 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -60,6 +61,12 @@ def _noop(_phase: str, _done: int, _total: int) -> None:
     pass
 
 
+def _manifest_of(capsule_id: UUID, rows: list[manifest.SealedRow], locked: locks.LockedKey,
+                 ) -> tuple[manifest.Manifest, bytes, merkle.MerkleTree]:
+    sealed = manifest.build_manifest(capsule_id, rows, locked.key_seal, locked.lock_files)
+    return sealed, manifest.encode_manifest(sealed), manifest.merkle_tree(sealed)
+
+
 class SealService:
     def __init__(self, db: Database, clock: Clock, keys_: ServiceKeys) -> None:
         self.db = db
@@ -85,13 +92,14 @@ class SealService:
             rows = await self._sealed_rows(session, capsule.id)
             progress("locking", 0, 1)
             private_key = keys.unwrap_prekey(self.keys.master, capsule.id, capsule.prekey)
-            locked = locks.seal_private_key(private_key, capsule.id, capsule.opening_at, lock_specs(capsule.locks),
-                                            capsule.lock_policy, self.keys.master)
+            # The CPU-bound steps run in a worker thread, so the event loop keeps answering
+            # (the ceremony page's progress requests among others) while a large capsule seals.
+            locked = await asyncio.to_thread(
+                locks.seal_private_key, private_key, capsule.id, capsule.opening_at, lock_specs(capsule.locks),
+                capsule.lock_policy, self.keys.master)
             del private_key
             progress("manifest", 0, len(rows))
-            sealed = manifest.build_manifest(capsule.id, rows, locked.key_seal, locked.lock_files)
-            manifest_bytes = manifest.encode_manifest(sealed)
-            tree = manifest.merkle_tree(sealed)
+            sealed, manifest_bytes, tree = await asyncio.to_thread(_manifest_of, capsule.id, rows, locked)
             progress("manifest", len(rows), len(rows))
             counts = manifest.kind_counts(sealed)
             ref = await audit_log.append(session, capsule.id, now, EventType.CAPSULE_SEALED, Actor.ORGANIZER, {
