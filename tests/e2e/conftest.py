@@ -1,7 +1,7 @@
 """Browser tests: Playwright's sync API driving Debian's chromium against a live server.
 
 Without /usr/bin/chromium the tests are skipped with the reason, unless TEST_E2E=1 (then they
-fail: a CI run must not pass by skipping). Screenshots go to $CAPSULE_E2E_SCREENSHOTS, or to
+fail: a CI run must not pass by skipping). Screenshots go to $TEST_E2E_SCREENSHOTS, or to
 the session's temporary folder (its path is printed in the summary).
 """
 
@@ -55,7 +55,7 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture(scope="session")
 def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    wanted = os.environ.get("CAPSULE_E2E_SCREENSHOTS")
+    wanted = os.environ.get("TEST_E2E_SCREENSHOTS")
     folder = Path(wanted) if wanted else tmp_path_factory.mktemp("screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
