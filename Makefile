@@ -49,6 +49,9 @@ lint: install-test
 catalogs: install
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -o capsule/locales/messages.pot --no-location --omit-header --sort-output capsule templates
 	$(BIN)/pybabel update -i capsule/locales/messages.pot -d capsule/locales --no-fuzzy-matching --no-wrap --ignore-obsolete
+	# The texts written into archives: their own domain (capsule/archive_texts.py marks them A_).
+	$(BIN)/pybabel extract --no-default-keywords -k A_ -o capsule/locales/archive.pot --no-location --omit-header --sort-output capsule/archive_texts.py
+	$(BIN)/pybabel update -D archive -i capsule/locales/archive.pot -d capsule/locales --no-fuzzy-matching --no-wrap --ignore-obsolete
 
 bench: install-test
 	$(BIN)/python -m benchmarks
