@@ -39,7 +39,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         server.stop()
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API runs an event loop in this thread while it is
+# open, and every async test that comes after on the same xdist worker would then fail
+# ("asyncio.run() cannot be called from a running event loop").
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     _chromium_or_skip()
     from playwright.sync_api import sync_playwright
