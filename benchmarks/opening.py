@@ -118,7 +118,7 @@ def attachments(megabytes: int) -> None:
             return (by_name[name],)
         return (view[i : i + PIECE] for i in range(0, len(cipher), PIECE))
 
-    size, mb = count * ATTACHMENT, count * ATTACHMENT / 1e6
+    mb = count * ATTACHMENT / 1e6
     before = _peak_mb()
     times = {}
     for check_blobs in (True, False):
