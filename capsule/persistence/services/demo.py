@@ -167,7 +167,14 @@ async def seed_sealed_countdown(demo: Demo) -> list[str]:
         title="Жас еріктілердің хаты", slug=SEALED_SLUG, opening_at=opening, timezone="Asia/Almaty", moderation=True,
         description="Еріктілер мектебінің түлектері келесі түлектерге жазған хат: бүгін мөрленді, үш аптадан "
                     "кейін ашылады.",
-        translations={"ru": {"title": "Письмо юных волонтёров"}, "en": {"title": "A letter from young volunteers"}},
+        translations={
+            "ru": {"title": "Письмо юных волонтёров",
+                   "description": "Письмо выпускников школы волонтёров следующим выпускникам: запечатано сегодня, "
+                                  "откроется через три недели."},
+            "en": {"title": "A letter from young volunteers",
+                   "description": "A letter from this year's graduates of the volunteer school to the next ones: "
+                                  "sealed today, it opens in three weeks."},
+        },
     ), demo.organizer.id)
     await demo.capsules().publish(SEALED_SLUG)
     count = await _fill(demo, SEALED_SLUG, SEALED_ITEMS)
@@ -199,7 +206,12 @@ async def seed_opened(demo: Demo) -> list[str]:
     await past.capsules().create(CapsuleSpec(
         title="Алматы еріктілері – 2025", slug=OPENED_SLUG, opening_at=opens, timezone="Asia/Almaty",
         moderation=True, description="2025 жылы салынған, Еріктілер жылы – 2026 ашылған күні ашылған капсула.",
-        translations={"ru": {"title": "Волонтёры Алматы – 2025"}, "en": {"title": "Almaty volunteers – 2025"}},
+        translations={
+            "ru": {"title": "Волонтёры Алматы – 2025",
+                   "description": "Капсула, заложенная в 2025 году и вскрытая в день открытия Года волонтёров – 2026."},
+            "en": {"title": "Almaty volunteers – 2025",
+                   "description": "A capsule laid in 2025 and opened on the opening day of the Year of Volunteers – 2026."},
+        },
     ), demo.organizer.id)
     await past.capsules().publish(OPENED_SLUG)
     count = await _fill(past, OPENED_SLUG, OPENED_ITEMS, clock)
