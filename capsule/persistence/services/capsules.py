@@ -136,14 +136,27 @@ async def lock_capsule(session: AsyncSession, capsule_id: UUID) -> m.Capsule:
     Raises:
         NotFoundError: no such capsule.
     """
+    return await _locked(session, m.Capsule.id == capsule_id, f"no capsule {capsule_id}")
+
+
+async def lock_by_slug(session: AsyncSession, slug: str) -> m.Capsule:
+    """`lock_capsule`, found by its slug (one query).
+
+    Raises:
+        NotFoundError: no such capsule.
+    """
+    return await _locked(session, m.Capsule.slug == slug, f"no capsule {slug!r}", slug=slug)
+
+
+async def _locked(session: AsyncSession, where: Any, missing: str, **params: Any) -> m.Capsule:
     capsule = (await session.execute(
-        select(m.Capsule).where(m.Capsule.id == capsule_id).with_for_update()
+        select(m.Capsule).where(where).with_for_update()
         # The session may already hold this capsule, read before we waited for the lock; the
         # identity map would keep those stale values (e.g. "collecting" after a seal committed).
         .execution_options(populate_existing=True)
     )).scalar_one_or_none()
     if capsule is None:
-        raise NotFoundError(f"no capsule {capsule_id}")
+        raise NotFoundError(missing, **params)
     return capsule
 
 
@@ -205,8 +218,7 @@ class CapsuleService:
         spec = check_spec(spec, now)
         try:
             async with self.db.write() as session:
-                current = await by_slug(session, slug)
-                capsule = await lock_capsule(session, current.id)
+                capsule = await lock_by_slug(session, slug)
                 advance(State(capsule.state), Action.EDIT)
                 values = dict(
                     slug=spec.slug, title=spec.title, description=spec.description, translations=spec.translations,
@@ -236,8 +248,7 @@ class CapsuleService:
         """
         now = self.clock.now()
         async with self.db.write() as session:
-            current = await by_slug(session, slug)
-            capsule = await lock_capsule(session, current.id)
+            capsule = await lock_by_slug(session, slug)
             advance(State(capsule.state), Action.PUBLISH)
             if capsule.opening_at <= now:
                 raise ValidationError("the opening date has passed; change it before publishing", field="opening_at")

@@ -39,7 +39,7 @@ from capsule.persistence import audit_log, blobs
 from capsule.persistence import models as m
 from capsule.persistence.database import Database
 from capsule.persistence.services import invitations
-from capsule.persistence.services.capsules import by_slug, lock_capsule
+from capsule.persistence.services.capsules import by_slug, lock_by_slug, lock_capsule
 from capsule.persistence.services.uploads import (
     MAX_ATTACHMENTS,
     ContributionFields,
@@ -179,13 +179,12 @@ class ContributionService:
         """
         now = truncate(self.clock.now())
         async with self.db.write() as session:
-            capsule = await lock_capsule(session, (await by_slug(session, slug)).id)
+            capsule = await lock_by_slug(session, slug)
             row = await session.get(m.Contribution, draft_id, with_for_update=True)
             if row is None or row.capsule_id != capsule.id:
                 raise NotFoundError("no such draft; it may have expired — please fill in the form again")
-            invitation_token_hash = tokens.token_hash(invitation_token)
             invitation = await session.get(m.Invitation, row.invitation_id) if row.invitation_id else None
-            if invitation is None or invitation.token_hash != invitation_token_hash:
+            if invitation is None or not tokens.matches(invitation_token, invitation.token_hash):
                 raise NotFoundError("no such draft for this invitation")
             if row.status != Status.DRAFT:
                 return _receipt(self.keys, row, capsule.slug)  # a second click on "submit"

@@ -23,7 +23,7 @@ from capsule.core.service_keys import ServiceKeys
 from capsule.persistence import audit_log
 from capsule.persistence import models as m
 from capsule.persistence.database import Database
-from capsule.persistence.services.capsules import by_slug, lock_capsule
+from capsule.persistence.services.capsules import by_slug, lock_by_slug
 
 ORGANIZATION_MAX: Final = 200
 NAME_MAX: Final = 200
@@ -93,7 +93,7 @@ class InvitationService:
         now = self.clock.now()
         invitation_id = uuid4()
         async with self.db.write() as session:
-            capsule = await lock_capsule(session, (await by_slug(session, slug)).id)
+            capsule = await lock_by_slug(session, slug)
             if capsule.state not in (State.DRAFT, State.COLLECTING):
                 raise TransitionError(f"capsule is {capsule.state}; invitations are closed", state=capsule.state)
             row = m.Invitation(
@@ -116,7 +116,7 @@ class InvitationService:
         """
         now = self.clock.now()
         async with self.db.write() as session:
-            capsule = await lock_capsule(session, (await by_slug(session, slug)).id)
+            capsule = await lock_by_slug(session, slug)
             row = await session.get(m.Invitation, invitation_id)
             if row is None or row.capsule_id != capsule.id:
                 raise NotFoundError(f"no invitation {invitation_id} in capsule {slug!r}")

@@ -18,7 +18,7 @@ from capsule.core.errors import NotFoundError, TransitionError, ValidationError
 from capsule.core.lifecycle import State, Status, decide
 from capsule.persistence import audit_log
 from capsule.persistence import models as m
-from capsule.persistence.services.capsules import by_slug, lock_capsule
+from capsule.persistence.services.capsules import by_slug, lock_by_slug
 from capsule.persistence.services.contributions import ContributionService
 
 NOTE_MAX: Final = 2000
@@ -73,7 +73,7 @@ class ModerationService(ContributionService):
         """
         now = truncate(self.clock.now())
         async with self.db.write() as session:
-            capsule = await lock_capsule(session, (await by_slug(session, slug)).id)
+            capsule = await lock_by_slug(session, slug)
             if capsule.state not in (State.DRAFT, State.COLLECTING):
                 raise TransitionError("the capsule is sealed: nobody can read it before the opening date",
                                       state=capsule.state)
@@ -107,7 +107,7 @@ class ModerationService(ContributionService):
             raise ValidationError(f"decision must be 'accept' or 'reject', got {decision!r}", field="decision")
         now = truncate(self.clock.now())
         async with self.db.write() as session:
-            capsule = await lock_capsule(session, (await by_slug(session, slug)).id)
+            capsule = await lock_by_slug(session, slug)
             if capsule.state != State.COLLECTING:
                 raise TransitionError(f"capsule is {capsule.state}; decisions are closed", state=capsule.state)
             row = await session.get(m.Contribution, contribution_id)
@@ -131,7 +131,7 @@ class ModerationService(ContributionService):
         """
         now = truncate(self.clock.now())
         async with self.db.write() as session:
-            capsule = await lock_capsule(session, (await by_slug(session, slug)).id)
+            capsule = await lock_by_slug(session, slug)
             if capsule.state not in (State.DRAFT, State.COLLECTING):
                 raise TransitionError("the capsule is sealed: nobody can read it before the opening date",
                                       state=capsule.state)

@@ -30,7 +30,7 @@ from capsule.core.service_keys import ServiceKeys
 from capsule.persistence import audit_log
 from capsule.persistence import models as m
 from capsule.persistence.database import Database
-from capsule.persistence.services.capsules import by_slug, lock_capsule
+from capsule.persistence.services.capsules import by_slug, lock_by_slug
 
 Progress = Callable[[str, int, int], None]
 PENDING_LISTED: Final = 50  # a 409 names at most this many pending contributions
@@ -83,7 +83,7 @@ class SealService:
         """
         now = truncate(self.clock.now())
         async with self.db.write() as session:
-            capsule = await lock_capsule(session, (await by_slug(session, slug)).id)
+            capsule = await lock_by_slug(session, slug)
             advance(State(capsule.state), Action.SEAL)
             if capsule.prekey is None:
                 raise TransitionError("capsule has no pre-seal key left to seal")
