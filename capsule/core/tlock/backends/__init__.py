@@ -13,6 +13,7 @@ equal 1 whatever the other argument.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Final, Protocol
 
 from capsule.core.errors import ConfigError, FormatError
@@ -121,17 +122,23 @@ def get_backend(name: str | None = None) -> Backend:
             return get_backend("arkworks")
         except ConfigError:
             return get_backend("pyecc")
+    if name not in _NAMES:
+        raise ConfigError(f"unknown tlock backend {name!r}, expected one of {', '.join(_NAMES)}")
+    return _backend(name)
+
+
+@functools.cache
+def _backend(name: str) -> Backend:
+    # One instance per backend and process: the py_ecc one keeps a cache of decoded points.
     if name == "arkworks":
         try:
             from capsule.core.tlock.backends.arkworks import ArkworksBackend
         except ImportError:
             raise ConfigError("tlock backend arkworks needs py_arkworks_bls12381") from None
-        return ArkworksBackend.instance()
-    if name == "pyecc":
-        from capsule.core.tlock.backends.pyecc import PyEccBackend
+        return ArkworksBackend()
+    from capsule.core.tlock.backends.pyecc import PyEccBackend
 
-        return PyEccBackend.instance()
-    raise ConfigError(f"unknown tlock backend {name!r}, expected one of {', '.join(_NAMES)}")
+    return PyEccBackend()
 
 
 def available_backends() -> list[str]:

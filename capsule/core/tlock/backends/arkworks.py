@@ -8,7 +8,7 @@ c1.a2.im. The GT vectors pin this, so a binding that changes it fails the tests,
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from py_arkworks_bls12381 import GT, G1Point, G2Point, Scalar
 
@@ -18,14 +18,6 @@ from capsule.core.tlock.backends import G1_SIZE, G2_SIZE, GT_SIZE, R, check_enco
 
 class ArkworksBackend:
     name = "arkworks"
-    _instance: ClassVar[ArkworksBackend | None] = None
-
-    @classmethod
-    def instance(cls) -> ArkworksBackend:
-        if cls._instance is None:
-            cls._instance = cls()
-        return cls._instance
-
     def g1_decode(self, data: bytes, *, what: str) -> Any:
         data = bytes(data)
         check_encoding(data, G1_SIZE, what=what)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from typing import Any, ClassVar
+from typing import Any
 
 from py_ecc.bls.hash_to_curve import hash_to_G1
 from py_ecc.bls.point_compression import compress_G1, compress_G2, decompress_G1, decompress_G2
@@ -35,14 +35,6 @@ from capsule.core.tlock.backends import G1_SIZE, G2_SIZE, check_encoding, gt_byt
 
 class PyEccBackend:
     name = "pyecc"
-    _instance: ClassVar[PyEccBackend | None] = None
-
-    @classmethod
-    def instance(cls) -> PyEccBackend:
-        if cls._instance is None:
-            cls._instance = cls()
-        return cls._instance
-
     def g1_decode(self, data: bytes, *, what: str) -> Any:
         data = bytes(data)
         check_encoding(data, G1_SIZE, what=what)
